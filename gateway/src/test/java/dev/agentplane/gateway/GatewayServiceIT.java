@@ -1,0 +1,7 @@
+package dev.agentplane.gateway;
+
+import dev.agentplane.testkit.RunnableServiceContract;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+
+@MicronautTest(transactional = false)
+class GatewayServiceIT extends RunnableServiceContract {}

@@ -1,0 +1,68 @@
+package dev.agentplane.kit.outbox;
+
+import dev.agentplane.kit.correlation.Correlation;
+import dev.agentplane.contracts.EventEnvelope;
+import io.cloudevents.CloudEvent;
+import io.micronaut.transaction.TransactionOperations;
+import io.micronaut.transaction.support.TransactionSynchronization;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.util.UUID;
+import org.slf4j.MDC;
+
+/**
+ * Where a service announces a state change: the event is written in the caller's transaction, so it
+ * is published if and only if the change commits, and never before.
+ */
+@Singleton
+public final class Outbox {
+
+  private final OutboxRepository repository;
+  private final TransactionOperations<Connection> transactions;
+  private final OutboxRelay relay;
+
+  Outbox(
+      OutboxRepository repository,
+      TransactionOperations<Connection> transactions,
+      OutboxRelay relay) {
+    this.repository = repository;
+    this.transactions = transactions;
+    this.relay = relay;
+  }
+
+  /**
+   * Adds an event for {@code topic}, keyed by {@code key} (the aggregate id, so one aggregate's
+   * events stay in order). Must run inside the transaction that makes the change it announces.
+   *
+   * @throws IllegalStateException when called outside a transaction, or the event names no tenant
+   */
+  public void enqueue(String topic, String key, CloudEvent event) {
+    var transaction =
+        transactions
+            .findTransactionStatus()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "Outbox.enqueue must run inside the transaction of the change it announces"));
+    Object tenant = event.getExtension(EventEnvelope.TENANT_ID_EXTENSION);
+    if (tenant == null || tenant.toString().isBlank()) {
+      throw new IllegalStateException("Event " + event.getId() + " has no tenantid extension");
+    }
+    repository.insert(
+        UUID.fromString(event.getId()),
+        tenant.toString(),
+        topic,
+        key,
+        EventEnvelope.toStructuredJson(event),
+        EventEnvelope.STRUCTURED_CONTENT_TYPE,
+        MDC.get(Correlation.MDC_REQUEST_ID),
+        MDC.get(Correlation.MDC_TRACEPARENT));
+    transaction.registerSynchronization(
+        new TransactionSynchronization() {
+          @Override
+          public void afterCommit() {
+            relay.wakeUp();
+          }
+        });
+  }
+}

@@ -1,0 +1,71 @@
+package dev.agentplane.kit.outbox;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
+import java.util.List;
+import java.util.UUID;
+
+/** SQL of the outbox table; every statement runs in the caller's transaction. */
+@JdbcRepository(dialect = Dialect.POSTGRES)
+interface OutboxRepository extends GenericRepository<OutboxRow, Long> {
+
+  @Query(
+      """
+      INSERT INTO outbox_event
+        (event_id, tenant_id, topic, message_key, payload, content_type, request_id, traceparent)
+      VALUES
+        (:eventId, :tenantId, :topic, :messageKey, :payload, :contentType, :requestId, :traceparent)
+      """)
+  void insert(
+      UUID eventId,
+      String tenantId,
+      String topic,
+      String messageKey,
+      byte[] payload,
+      String contentType,
+      @Nullable String requestId,
+      @Nullable String traceparent);
+
+  /**
+   * One relay at a time per schema, or two instances could interleave the rows of one key. The
+   * lock is released with the transaction, so a dead relay never holds it.
+   */
+  @Query("SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox_relay'))")
+  boolean tryRelayLock();
+
+  @Query("SELECT * FROM outbox_event WHERE published_at IS NULL ORDER BY id LIMIT :limit")
+  List<OutboxRow> findPending(int limit);
+
+  @Query("UPDATE outbox_event SET published_at = now(), last_error = NULL WHERE id IN (:ids)")
+  void markPublished(List<Long> ids);
+
+  @Query(
+      """
+      UPDATE outbox_event
+         SET attempts = attempts + 1,
+             last_error = :error,
+             next_attempt_at = now() + make_interval(secs => CAST(:delaySeconds AS double precision))
+       WHERE id = :id
+      """)
+  void recordFailure(Long id, String error, double delaySeconds);
+
+  @Query("SELECT count(*) FROM outbox_event WHERE published_at IS NULL")
+  long countPending();
+
+  @Query(
+      """
+      SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)
+        FROM outbox_event WHERE published_at IS NULL
+      """)
+  double oldestPendingAgeSeconds();
+
+  @Query(
+      """
+      DELETE FROM outbox_event
+       WHERE published_at < now() - make_interval(secs => CAST(:olderThanSeconds AS double precision))
+      """)
+  void purgePublished(double olderThanSeconds);
+}

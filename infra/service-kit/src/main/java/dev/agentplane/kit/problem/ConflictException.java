@@ -1,0 +1,16 @@
+package dev.agentplane.kit.problem;
+
+import java.util.List;
+
+/** The request clashes with the resource's current state (duplicate, wrong lifecycle state...). */
+public final class ConflictException extends ProblemException {
+
+  public ConflictException(String detail) {
+    this(ProblemType.CONFLICT.slug(), detail);
+  }
+
+  /** A conflict with its own stable problem slug, e.g. {@code version-immutable}. */
+  public ConflictException(String typeSlug, String detail) {
+    super(ProblemType.CONFLICT, typeSlug, detail, List.of());
+  }
+}

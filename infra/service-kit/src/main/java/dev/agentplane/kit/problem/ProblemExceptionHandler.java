@@ -1,0 +1,28 @@
+package dev.agentplane.kit.problem;
+
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Produces;
+import io.micronaut.http.server.exceptions.ExceptionHandler;
+import io.micronaut.http.server.exceptions.response.ErrorContext;
+import io.micronaut.http.server.exceptions.response.ErrorResponseProcessor;
+import jakarta.inject.Singleton;
+
+/** Answers a service's {@link ProblemException} with the status of its problem type. */
+@Singleton
+@Produces
+final class ProblemExceptionHandler implements ExceptionHandler<ProblemException, HttpResponse<?>> {
+
+  private final ErrorResponseProcessor<?> errorResponses;
+
+  ProblemExceptionHandler(ErrorResponseProcessor<?> errorResponses) {
+    this.errorResponses = errorResponses;
+  }
+
+  @Override
+  public HttpResponse<?> handle(HttpRequest request, ProblemException exception) {
+    return errorResponses.processResponse(
+        ErrorContext.builder(request).cause(exception).errorMessage(exception.getMessage()).build(),
+        HttpResponse.status(exception.type().status()));
+  }
+}

@@ -1,0 +1,185 @@
+package dev.agentplane.kit.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.agentplane.contracts.EventEnvelope;
+import dev.agentplane.kit.correlation.Correlation;
+import dev.agentplane.testkit.RealInfrastructure;
+import dev.agentplane.testkit.TestKafka;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.micronaut.transaction.TransactionOperations;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.slf4j.MDC;
+
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OutboxIT implements RealInfrastructure {
+
+  @Inject Outbox outbox;
+  @Inject OutboxRelay relay;
+  @Inject OutboxRepository repository;
+  @Inject TransactionOperations<Connection> transactions;
+
+  @AfterEach
+  void stopRelay() {
+    StopRelayAfterSends.disarm();
+    relay.stop();
+    drain();
+  }
+
+  @Test
+  void anEventEnqueuedInACommittedTransactionIsPublishedExactlyOnceEvenWhenTheRelayStopsMidBatch() {
+    String topic = "kit.outbox.restart." + UUID.randomUUID();
+    List<String> keys = List.of("run-a", "run-b", "run-c");
+    List<CloudEvent> events = new ArrayList<>();
+    transactions.executeWrite(
+        status -> {
+          for (int i = 0; i < 60; i++) {
+            CloudEvent event = event("tenant-1", i);
+            events.add(event);
+            outbox.enqueue(topic, keys.get(i % keys.size()), event);
+          }
+          return null;
+        });
+
+    StopRelayAfterSends.arm(relay, 7);
+    int publishedBeforeStop = relay.relayOnce();
+    assertThat(publishedBeforeStop).as("the relay stopped after the 7th send of its batch").isEqualTo(7);
+    assertThat(repository.countPending()).isEqualTo(53);
+
+    StopRelayAfterSends.disarm();
+    relay.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> repository.countPending() == 0);
+
+    List<ConsumerRecord<String, byte[]>> received = consumeAtLeast(topic, events.size());
+    assertThat(received).hasSize(events.size());
+    assertThat(received.stream().map(OutboxIT::eventId))
+        .as("each event exactly once")
+        .containsExactlyInAnyOrderElementsOf(events.stream().map(CloudEvent::getId).toList());
+    for (String key : keys) {
+      List<String> expectedOrder = new ArrayList<>();
+      for (int i = 0; i < events.size(); i++) {
+        if (keys.get(i % keys.size()).equals(key)) {
+          expectedOrder.add(events.get(i).getId());
+        }
+      }
+      assertThat(received.stream().filter(r -> r.key().equals(key)).map(OutboxIT::eventId))
+          .as("events of key %s in the order they were enqueued", key)
+          .containsExactlyElementsOf(expectedOrder);
+    }
+  }
+
+  @Test
+  void anEventEnqueuedInARolledBackTransactionIsNeverPublished() {
+    String topic = "kit.outbox.rollback." + UUID.randomUUID();
+    CloudEvent rolledBack = event("tenant-1", 1);
+    CloudEvent committed = event("tenant-1", 2);
+    assertThatThrownBy(
+            () ->
+                transactions.executeWrite(
+                    status -> {
+                      outbox.enqueue(topic, "run-x", rolledBack);
+                      throw new IllegalStateException("the change failed");
+                    }))
+        .hasMessageContaining("the change failed");
+    transactions.executeWrite(
+        status -> {
+          outbox.enqueue(topic, "run-x", committed);
+          return null;
+        });
+
+    relay.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> repository.countPending() == 0);
+
+    List<ConsumerRecord<String, byte[]>> received = consumeAtLeast(topic, 1);
+    assertThat(received.stream().map(OutboxIT::eventId)).containsExactly(committed.getId());
+  }
+
+  @Test
+  void enqueueingOutsideATransactionIsRefused() {
+    assertThatThrownBy(() -> outbox.enqueue("kit.outbox.none", "k", event("tenant-1", 1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("inside the transaction");
+  }
+
+  @Test
+  void theRequestIdAndTraceContextOfTheEnqueuerTravelAsKafkaHeaders() {
+    String topic = "kit.outbox.headers." + UUID.randomUUID();
+    String traceparent = Correlation.newTraceparent();
+    MDC.put(Correlation.MDC_REQUEST_ID, "req-42");
+    MDC.put(Correlation.MDC_TRACEPARENT, traceparent);
+    try {
+      transactions.executeWrite(
+          status -> {
+            outbox.enqueue(topic, "run-h", event("tenant-1", 1));
+            return null;
+          });
+    } finally {
+      MDC.clear();
+    }
+    relay.start();
+
+    ConsumerRecord<String, byte[]> record = consumeAtLeast(topic, 1).getFirst();
+    assertThat(header(record, Correlation.REQUEST_ID_HEADER)).isEqualTo("req-42");
+    assertThat(header(record, Correlation.TRACEPARENT_HEADER)).isEqualTo(traceparent);
+    assertThat(header(record, "content-type")).isEqualTo("application/cloudevents+json");
+  }
+
+  private void drain() {
+    await().atMost(Duration.ofSeconds(30)).until(() -> relay.relayOnce() == 0);
+  }
+
+  private static CloudEvent event(String tenant, int sequence) {
+    return CloudEventBuilder.v1()
+        .withId(UUID.randomUUID().toString())
+        .withSource(URI.create("/agentplane/kit-test"))
+        .withType("dev.agentplane.test.happened")
+        .withTime(OffsetDateTime.now())
+        .withExtension("tenantid", tenant)
+        .withData("application/json", ("{\"sequence\":" + sequence + "}").getBytes(StandardCharsets.UTF_8))
+        .build();
+  }
+
+  private static List<ConsumerRecord<String, byte[]>> consumeAtLeast(String topic, int count) {
+    List<ConsumerRecord<String, byte[]>> all = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer = TestKafka.get().newConsumer()) {
+      consumer.subscribe(List.of(topic));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(all::add);
+                return all.size() >= count;
+              });
+      // Anything sent twice would arrive right behind the rest: give it one more poll.
+      consumer.poll(Duration.ofMillis(500)).forEach(all::add);
+    }
+    return all;
+  }
+
+  private static String eventId(ConsumerRecord<String, byte[]> record) {
+    return EventEnvelope.fromStructuredJson(record.value()).getId();
+  }
+
+  private static String header(ConsumerRecord<String, byte[]> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+}

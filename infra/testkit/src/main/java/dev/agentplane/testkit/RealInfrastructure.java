@@ -1,0 +1,24 @@
+package dev.agentplane.testkit;
+
+import io.micronaut.test.support.TestPropertyProvider;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Implement this on a {@code @MicronautTest} class (with {@code @TestInstance(PER_CLASS)}) to run
+ * it against this JVM's real PostgreSQL, in a database of its own, and real Kafka broker.
+ */
+public interface RealInfrastructure extends TestPropertyProvider {
+
+  @Override
+  default Map<String, String> getProperties() {
+    CompletableFuture<TestKafka> kafka = CompletableFuture.supplyAsync(TestKafka::get);
+    TestPostgres.TestDatabase database = TestPostgres.get().createDatabase(getClass().getSimpleName());
+    return Map.of(
+        "datasources.default.url", database.jdbcUrl(),
+        "datasources.default.username", database.user(),
+        "datasources.default.password", database.password(),
+        "kafka.bootstrap.servers", kafka.join().bootstrapServers(),
+        "agentplane.jwt.secret", TestTokens.SECRET);
+  }
+}
