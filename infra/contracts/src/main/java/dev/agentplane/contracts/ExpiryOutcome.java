@@ -1,0 +1,7 @@
+package dev.agentplane.contracts;
+
+/** The decision an approval request takes by itself when it expires undecided. */
+public enum ExpiryOutcome {
+  REJECT,
+  APPROVE
+}

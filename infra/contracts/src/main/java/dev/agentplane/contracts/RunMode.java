@@ -1,0 +1,7 @@
+package dev.agentplane.contracts;
+
+/** Production runs use active versions only; debug runs may use drafts (builders only). */
+public enum RunMode {
+  PRODUCTION,
+  DEBUG
+}
