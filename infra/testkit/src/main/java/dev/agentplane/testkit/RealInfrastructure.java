@@ -13,7 +13,8 @@ public interface RealInfrastructure extends TestPropertyProvider {
   @Override
   default Map<String, String> getProperties() {
     CompletableFuture<TestKafka> kafka = CompletableFuture.supplyAsync(TestKafka::get);
-    TestPostgres.TestDatabase database = TestPostgres.get().createDatabase(getClass().getSimpleName());
+    TestPostgres.TestDatabase database =
+        TestPostgres.get().createDatabase(getClass().getSimpleName());
     return Map.of(
         "datasources.default.url", database.jdbcUrl(),
         "datasources.default.username", database.user(),

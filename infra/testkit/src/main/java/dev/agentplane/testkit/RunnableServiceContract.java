@@ -39,10 +39,7 @@ public abstract class RunnableServiceContract implements RealInfrastructure {
     assertThat(get("/health/readiness", null).statusCode()).isEqualTo(200);
 
     HttpResponse<String> details = get("/health", tokens.user("ops", "olga", "admin"));
-    assertThat(details.body())
-        .contains("\"status\":\"UP\"")
-        .contains("jdbc")
-        .contains("kafka");
+    assertThat(details.body()).contains("\"status\":\"UP\"").contains("jdbc").contains("kafka");
   }
 
   @Test

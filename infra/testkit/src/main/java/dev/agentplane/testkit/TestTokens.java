@@ -23,7 +23,10 @@ import java.util.function.UnaryOperator;
  */
 public final class TestTokens {
 
-  /** The HS256 secret the services under test are configured with (property {@code agentplane.jwt.secret}). */
+  /**
+   * The HS256 secret the services under test are configured with (property {@code
+   * agentplane.jwt.secret}).
+   */
   public static final String SECRET = "agentplane-test-secret-5f3c9a1e8b7d4c2a9e6f1b3d7c5a8e2f";
 
   public static final String ISSUER = "agentplane";
@@ -59,7 +62,10 @@ public final class TestTokens {
 
   /** A token with every standard claim, altered by {@code change} before signing. */
   public String custom(UnaryOperator<JWTClaimsSet.Builder> change) {
-    return sign(change.apply(claims("tenant-" + UUID.randomUUID(), "someone", "user", Set.of("viewer"))).build());
+    return sign(
+        change
+            .apply(claims("tenant-" + UUID.randomUUID(), "someone", "user", Set.of("viewer")))
+            .build());
   }
 
   public String expired(String tenantId) {
@@ -79,11 +85,15 @@ public final class TestTokens {
   }
 
   public String wrongAudience(String tenantId) {
-    return sign(claims(tenantId, "someone", "user", Set.of("admin")).audience("someone-else").build());
+    return sign(
+        claims(tenantId, "someone", "user", Set.of("admin")).audience("someone-else").build());
   }
 
   public String wrongIssuer(String tenantId) {
-    return sign(claims(tenantId, "someone", "user", Set.of("admin")).issuer("https://evil.example").build());
+    return sign(
+        claims(tenantId, "someone", "user", Set.of("admin"))
+            .issuer("https://evil.example")
+            .build());
   }
 
   public String withoutTenant() {
@@ -115,7 +125,8 @@ public final class TestTokens {
         .user(tenantId, "someone", "admin");
   }
 
-  private JWTClaimsSet.Builder claims(String tenantId, String subject, String ptype, Set<String> roles) {
+  private JWTClaimsSet.Builder claims(
+      String tenantId, String subject, String ptype, Set<String> roles) {
     Instant now = Instant.now();
     JWTClaimsSet.Builder builder =
         new JWTClaimsSet.Builder()

@@ -12,10 +12,10 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * Gives every service the kit's shared defaults, below the service's own application.yml, and
- * picks the JWT key source: the JWKS URL when {@code AGENTPLANE_JWKS_URL} is set, else the HS256
- * dev secret. Micronaut reads only the first application.yml on the classpath, so a library cannot
- * ship defaults through it; a context configurer runs for both {@code Micronaut.run} and tests.
+ * Gives every service the kit's shared defaults, below the service's own application.yml, and picks
+ * the JWT key source: the JWKS URL when {@code AGENTPLANE_JWKS_URL} is set, else the HS256 dev
+ * secret. Micronaut reads only the first application.yml on the classpath, so a library cannot ship
+ * defaults through it; a context configurer runs for both {@code Micronaut.run} and tests.
  */
 @ContextConfigurer
 public final class ServiceKitContextConfigurer implements ApplicationContextConfigurer {

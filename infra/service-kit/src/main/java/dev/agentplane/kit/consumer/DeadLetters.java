@@ -11,8 +11,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 
 /**
- * Parks a message that cannot be processed on {@code <topic>.dlq}, unchanged, with why and where
- * it came from in {@code x-dlq-*} headers, so the partition moves on and an operator can replay.
+ * Parks a message that cannot be processed on {@code <topic>.dlq}, unchanged, with why and where it
+ * came from in {@code x-dlq-*} headers, so the partition moves on and an operator can replay.
  */
 @Singleton
 public final class DeadLetters {
@@ -37,8 +37,8 @@ public final class DeadLetters {
   }
 
   /**
-   * Publishes and waits for the broker's ack: the caller commits the original offset only after,
-   * so a message is never lost between its topic and the dead-letter topic.
+   * Publishes and waits for the broker's ack: the caller commits the original offset only after, so
+   * a message is never lost between its topic and the dead-letter topic.
    */
   public void park(String consumer, ConsumerRecord<String, byte[]> original, String reason) {
     ProducerRecord<String, byte[]> letter =

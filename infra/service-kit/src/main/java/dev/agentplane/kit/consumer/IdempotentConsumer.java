@@ -58,8 +58,8 @@ public final class IdempotentConsumer {
   }
 
   /**
-   * Processes one Kafka record for {@code consumer} (a stable name: one ledger per consumer, so
-   * two consumers of the same event each apply it once).
+   * Processes one Kafka record for {@code consumer} (a stable name: one ledger per consumer, so two
+   * consumers of the same event each apply it once).
    */
   public Outcome process(
       String consumer, ConsumerRecord<String, byte[]> record, EventHandler handler) {
@@ -116,10 +116,10 @@ public final class IdempotentConsumer {
           throw e;
         }
         if (attempt >= maxAttempts) {
-          return deadLetter(
-              consumer, record, "failed " + attempt + " times: " + rootMessage(e));
+          return deadLetter(consumer, record, "failed " + attempt + " times: " + rootMessage(e));
         }
-        LOG.warn("Event {} failed for {} (attempt {}); retrying", event.getId(), consumer, attempt, e);
+        LOG.warn(
+            "Event {} failed for {} (attempt {}); retrying", event.getId(), consumer, attempt, e);
         backOff(attempt);
       }
     }
@@ -135,7 +135,8 @@ public final class IdempotentConsumer {
     }
   }
 
-  private Outcome deadLetter(String consumer, ConsumerRecord<String, byte[]> record, String reason) {
+  private Outcome deadLetter(
+      String consumer, ConsumerRecord<String, byte[]> record, String reason) {
     LOG.warn(
         "Dead-lettering {}-{}@{} for {}: {}",
         record.topic(),

@@ -26,8 +26,7 @@ public final class KafkaEventProducer {
   private final Producer<String, byte[]> producer;
 
   KafkaEventProducer(
-      @Value("${kafka.bootstrap.servers}") String bootstrapServers,
-      KafkaProducerTuning tuning) {
+      @Value("${kafka.bootstrap.servers}") String bootstrapServers, KafkaProducerTuning tuning) {
     Properties properties = new Properties();
     properties.putAll(tuning.properties());
     properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -37,7 +36,8 @@ public final class KafkaEventProducer {
     properties.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
     properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    properties.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "agentplane-" + ProcessHandle.current().pid());
+    properties.putIfAbsent(
+        ProducerConfig.CLIENT_ID_CONFIG, "agentplane-" + ProcessHandle.current().pid());
     this.producer = new KafkaProducer<>(properties);
   }
 
@@ -54,6 +54,9 @@ public final class KafkaEventProducer {
     producer.close(Duration.ofSeconds(10));
   }
 
-  /** Extra producer settings (compression, linger, interceptors) under {@code agentplane.kafka.producer}. */
+  /**
+   * Extra producer settings (compression, linger, interceptors) under {@code
+   * agentplane.kafka.producer}.
+   */
   public record KafkaProducerTuning(Map<String, String> properties) {}
 }

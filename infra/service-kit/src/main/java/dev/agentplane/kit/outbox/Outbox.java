@@ -1,11 +1,15 @@
 package dev.agentplane.kit.outbox;
 
-import dev.agentplane.kit.correlation.Correlation;
 import dev.agentplane.contracts.EventEnvelope;
+import dev.agentplane.contracts.PlatformEvent;
+import dev.agentplane.contracts.Topics;
+import dev.agentplane.kit.correlation.Correlation;
 import io.cloudevents.CloudEvent;
+import io.micronaut.runtime.ApplicationConfiguration;
 import io.micronaut.transaction.TransactionOperations;
 import io.micronaut.transaction.support.TransactionSynchronization;
 import jakarta.inject.Singleton;
+import java.net.URI;
 import java.sql.Connection;
 import java.util.UUID;
 import org.slf4j.MDC;
@@ -20,14 +24,28 @@ public final class Outbox {
   private final OutboxRepository repository;
   private final TransactionOperations<Connection> transactions;
   private final OutboxRelay relay;
+  private final URI source;
 
   Outbox(
       OutboxRepository repository,
       TransactionOperations<Connection> transactions,
-      OutboxRelay relay) {
+      OutboxRelay relay,
+      ApplicationConfiguration application) {
     this.repository = repository;
     this.transactions = transactions;
     this.relay = relay;
+    this.source = URI.create("/agentplane/" + application.getName().orElse("unnamed-service"));
+  }
+
+  /**
+   * Adds a platform event to its topic, keyed by its aggregate, with this service as the source.
+   * Must run inside the transaction that makes the change it announces.
+   */
+  public void enqueue(PlatformEvent event) {
+    enqueue(
+        Topics.of(event),
+        event.aggregateId(),
+        EventEnvelope.wrap(event, source, event.aggregateId()));
   }
 
   /**

@@ -79,7 +79,8 @@ public final class OutboxRelay implements ApplicationEventListener<ServerStartup
     Gauge.builder("agentplane.outbox.pending", pending, AtomicLong::get)
         .description("Outbox events not yet published (relay lag in events)")
         .register(meters);
-    Gauge.builder("agentplane.outbox.oldest.pending.seconds", oldestPendingMillis, m -> m.get() / 1000.0)
+    Gauge.builder(
+            "agentplane.outbox.oldest.pending.seconds", oldestPendingMillis, m -> m.get() / 1000.0)
         .description("Age of the oldest unpublished outbox event (relay lag in time)")
         .register(meters);
   }
@@ -216,7 +217,8 @@ public final class OutboxRelay implements ApplicationEventListener<ServerStartup
     failures.increment();
     int attempt = row.attempts() + 1;
     double delay =
-        Math.min(settings.maxBackoff().toMillis() / 1000.0, 0.1 * Math.pow(2, Math.min(attempt, 20)));
+        Math.min(
+            settings.maxBackoff().toMillis() / 1000.0, 0.1 * Math.pow(2, Math.min(attempt, 20)));
     LOG.warn(
         "Publishing outbox event {} to {} failed (attempt {}); retrying in {}s",
         row.eventId(),

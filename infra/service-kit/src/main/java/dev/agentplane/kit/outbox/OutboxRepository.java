@@ -30,8 +30,8 @@ interface OutboxRepository extends GenericRepository<OutboxRow, Long> {
       @Nullable String traceparent);
 
   /**
-   * One relay at a time per schema, or two instances could interleave the rows of one key. The
-   * lock is released with the transaction, so a dead relay never holds it.
+   * One relay at a time per schema, or two instances could interleave the rows of one key. The lock
+   * is released with the transaction, so a dead relay never holds it.
    */
   @Query("SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox_relay'))")
   boolean tryRelayLock();

@@ -2,7 +2,10 @@ package dev.agentplane.kit.problem;
 
 import java.util.List;
 
-/** The named resource does not exist in the caller's tenant (also what another tenant's resource looks like). */
+/**
+ * The named resource does not exist in the caller's tenant (also what another tenant's resource
+ * looks like).
+ */
 public final class NotFoundException extends ProblemException {
 
   public NotFoundException(String detail) {

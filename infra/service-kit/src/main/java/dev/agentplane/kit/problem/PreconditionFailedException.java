@@ -6,6 +6,7 @@ import java.util.List;
 public final class PreconditionFailedException extends ProblemException {
 
   public PreconditionFailedException(String detail) {
-    super(ProblemType.PRECONDITION_FAILED, ProblemType.PRECONDITION_FAILED.slug(), detail, List.of());
+    super(
+        ProblemType.PRECONDITION_FAILED, ProblemType.PRECONDITION_FAILED.slug(), detail, List.of());
   }
 }

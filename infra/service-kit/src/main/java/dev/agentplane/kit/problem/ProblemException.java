@@ -18,7 +18,8 @@ public abstract sealed class ProblemException extends RuntimeException
   private final String typeSlug;
   private final List<FieldError> errors;
 
-  protected ProblemException(ProblemType type, String typeSlug, String detail, List<FieldError> errors) {
+  protected ProblemException(
+      ProblemType type, String typeSlug, String detail, List<FieldError> errors) {
     super(detail);
     this.type = type;
     this.typeSlug = typeSlug;

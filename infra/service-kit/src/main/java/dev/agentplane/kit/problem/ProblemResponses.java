@@ -87,7 +87,9 @@ final class ProblemResponses implements JsonErrorResponseBodyProvider<Problem> {
           requestId,
           List.of(
               new FieldError(
-                  "/" + property, "unknown_property", "'" + property + "' is not a known property")));
+                  "/" + property,
+                  "unknown_property",
+                  "'" + property + "' is not a known property")));
     }
     if (cause instanceof ConversionErrorException conversion) {
       String argument = conversion.getArgument().getName();
@@ -125,10 +127,7 @@ final class ProblemResponses implements JsonErrorResponseBodyProvider<Problem> {
   }
 
   private static String firstMessage(ErrorContext context) {
-    return context.getErrors().stream()
-        .map(Error::getMessage)
-        .findFirst()
-        .orElse(null);
+    return context.getErrors().stream().map(Error::getMessage).findFirst().orElse(null);
   }
 
   private static Matcher unknownProperty(Throwable cause) {
@@ -151,17 +150,15 @@ final class ProblemResponses implements JsonErrorResponseBodyProvider<Problem> {
     for (ConstraintViolation<?> violation : exception.getConstraintViolations()) {
       errors.add(
           new FieldError(
-              pointer(violation.getPropertyPath()),
-              code(violation),
-              violation.getMessage()));
+              pointer(violation.getPropertyPath()), code(violation), violation.getMessage()));
     }
     errors.sort(java.util.Comparator.comparing(FieldError::pointer));
     return errors;
   }
 
   /**
-   * Turns {@code create.request.tools[2].name} into {@code /tools/2/name}: the method and the
-   * body parameter are not part of the document the client sent.
+   * Turns {@code create.request.tools[2].name} into {@code /tools/2/name}: the method and the body
+   * parameter are not part of the document the client sent.
    */
   private static String pointer(Path path) {
     List<Path.Node> nodes = new ArrayList<>();

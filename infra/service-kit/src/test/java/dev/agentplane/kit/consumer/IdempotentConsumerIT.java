@@ -10,8 +10,8 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
-import io.micronaut.transaction.TransactionOperations;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -100,7 +100,10 @@ class IdempotentConsumerIT implements RealInfrastructure {
   private void send(byte[] value) throws Exception {
     ProducerRecord<String, byte[]> record =
         new ProducerRecord<>(CounterListener.TOPIC, "key-" + UUID.randomUUID(), value);
-    record.headers().add("content-type", EventEnvelope.STRUCTURED_CONTENT_TYPE.getBytes(StandardCharsets.UTF_8));
+    record
+        .headers()
+        .add(
+            "content-type", EventEnvelope.STRUCTURED_CONTENT_TYPE.getBytes(StandardCharsets.UTF_8));
     producer.send(record).get();
   }
 
@@ -119,27 +122,27 @@ class IdempotentConsumerIT implements RealInfrastructure {
     return transactions.executeRead(
         status ->
             jdbc.prepareStatement(
-        "SELECT value FROM test_counter WHERE name = ?",
-        statement -> {
-          statement.setString(1, counter);
-          try (var rows = statement.executeQuery()) {
-            return rows.next() ? rows.getInt(1) : 0;
-          }
-        }));
+                "SELECT value FROM test_counter WHERE name = ?",
+                statement -> {
+                  statement.setString(1, counter);
+                  try (var rows = statement.executeQuery()) {
+                    return rows.next() ? rows.getInt(1) : 0;
+                  }
+                }));
   }
 
   private int processedRows(String eventId) {
     return transactions.executeRead(
         status ->
             jdbc.prepareStatement(
-        "SELECT count(*) FROM processed_event WHERE event_id = ?",
-        statement -> {
-          statement.setString(1, eventId);
-          try (var rows = statement.executeQuery()) {
-            rows.next();
-            return rows.getInt(1);
-          }
-        }));
+                "SELECT count(*) FROM processed_event WHERE event_id = ?",
+                statement -> {
+                  statement.setString(1, eventId);
+                  try (var rows = statement.executeQuery()) {
+                    rows.next();
+                    return rows.getInt(1);
+                  }
+                }));
   }
 
   private double outcomeCount(String outcome) {

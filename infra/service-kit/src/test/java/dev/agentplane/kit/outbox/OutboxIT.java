@@ -5,19 +5,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.agentplane.contracts.EventEnvelope;
+import dev.agentplane.contracts.RunEvent;
+import dev.agentplane.contracts.RunMode;
+import dev.agentplane.contracts.Topics;
 import dev.agentplane.kit.correlation.Correlation;
 import dev.agentplane.testkit.RealInfrastructure;
 import dev.agentplane.testkit.TestKafka;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
-import io.micronaut.transaction.TransactionOperations;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -61,7 +66,9 @@ class OutboxIT implements RealInfrastructure {
 
     StopRelayAfterSends.arm(relay, 7);
     int publishedBeforeStop = relay.relayOnce();
-    assertThat(publishedBeforeStop).as("the relay stopped after the 7th send of its batch").isEqualTo(7);
+    assertThat(publishedBeforeStop)
+        .as("the relay stopped after the 7th send of its batch")
+        .isEqualTo(7);
     assertThat(repository.countPending()).isEqualTo(53);
 
     StopRelayAfterSends.disarm();
@@ -113,6 +120,38 @@ class OutboxIT implements RealInfrastructure {
   }
 
   @Test
+  void aPlatformEventGoesToItsTopicKeyedByItsAggregate() {
+    UUID runId = UUID.randomUUID();
+    RunEvent.RunQueued queued =
+        new RunEvent.RunQueued(
+            UUID.randomUUID(),
+            Instant.now().truncatedTo(ChronoUnit.MILLIS),
+            1,
+            "tenant-7",
+            runId,
+            UUID.randomUUID(),
+            1,
+            3,
+            RunMode.PRODUCTION);
+    transactions.executeWrite(
+        status -> {
+          outbox.enqueue(queued);
+          return null;
+        });
+    relay.start();
+
+    ConsumerRecord<String, byte[]> record =
+        consumeAtLeast(Topics.RUNS_EVENTS, 1).stream()
+            .filter(r -> r.key().equals(runId.toString()))
+            .findFirst()
+            .orElseThrow();
+    CloudEvent envelope = EventEnvelope.fromKafka(record);
+    assertThat(envelope.getSource()).hasToString("/agentplane/service-kit-test");
+    assertThat(envelope.getExtension(EventEnvelope.TENANT_ID_EXTENSION)).isEqualTo("tenant-7");
+    assertThat(EventEnvelope.unwrap(envelope)).isEqualTo(queued);
+  }
+
+  @Test
   void enqueueingOutsideATransactionIsRefused() {
     assertThatThrownBy(() -> outbox.enqueue("kit.outbox.none", "k", event("tenant-1", 1)))
         .isInstanceOf(IllegalStateException.class)
@@ -153,7 +192,9 @@ class OutboxIT implements RealInfrastructure {
         .withType("dev.agentplane.test.happened")
         .withTime(OffsetDateTime.now())
         .withExtension("tenantid", tenant)
-        .withData("application/json", ("{\"sequence\":" + sequence + "}").getBytes(StandardCharsets.UTF_8))
+        .withData(
+            "application/json",
+            ("{\"sequence\":" + sequence + "}").getBytes(StandardCharsets.UTF_8))
         .build();
   }
 

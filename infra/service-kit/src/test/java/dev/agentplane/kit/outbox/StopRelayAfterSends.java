@@ -7,8 +7,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * Asks the relay to stop right after the Nth record it hands to Kafka, so a test can stop it in
- * the middle of a batch deterministically. Idle unless armed.
+ * Asks the relay to stop right after the Nth record it hands to Kafka, so a test can stop it in the
+ * middle of a batch deterministically. Idle unless armed.
  */
 public final class StopRelayAfterSends implements ProducerInterceptor<String, byte[]> {
 

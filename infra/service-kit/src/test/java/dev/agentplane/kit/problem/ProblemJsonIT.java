@@ -34,9 +34,7 @@ class ProblemJsonIT implements RealInfrastructure {
   @Test
   void beanValidationFailuresAre400WithAPointerPerField() throws IOException {
     JsonNode problem =
-        problemOf(
-            HttpRequest.POST("/probe/things", "{\"name\":\"\",\"tags\":[\"ok\",\"\"]}"),
-            400);
+        problemOf(HttpRequest.POST("/probe/things", "{\"name\":\"\",\"tags\":[\"ok\",\"\"]}"), 400);
 
     assertThat(problem.get("type").getStringValue()).endsWith("/invalid-request");
     assertThat(pointers(problem)).contains("/name", "/tags/1");
@@ -164,7 +162,9 @@ class ProblemJsonIT implements RealInfrastructure {
       HttpResponse<String> response = client.toBlocking().exchange(request, String.class);
       throw new AssertionError("Expected " + status + " but got " + response.code());
     } catch (HttpClientResponseException e) {
-      assertThat(e.getStatus().getCode()).as(e.getResponse().getBody(String.class).orElse("")).isEqualTo(status);
+      assertThat(e.getStatus().getCode())
+          .as(e.getResponse().getBody(String.class).orElse(""))
+          .isEqualTo(status);
       return e;
     }
   }
