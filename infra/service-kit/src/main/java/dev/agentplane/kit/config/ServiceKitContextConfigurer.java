@@ -21,13 +21,14 @@ import java.util.Map;
 public final class ServiceKitContextConfigurer implements ApplicationContextConfigurer {
 
   static final String JWKS_URL_ENV = "AGENTPLANE_JWKS_URL";
+  static final String JWKS_URL_PROPERTY = "agentplane.jwks.url";
 
   // Below application.yml (AbstractPropertySourceLoader.DEFAULT_POSITION): services override.
   private static final int KIT_DEFAULTS_ORDER = AbstractPropertySourceLoader.DEFAULT_POSITION - 100;
 
   @Override
   public void configure(ApplicationContextBuilder builder) {
-    String jwksUrl = System.getenv(JWKS_URL_ENV);
+    String jwksUrl = System.getProperty(JWKS_URL_PROPERTY, System.getenv(JWKS_URL_ENV));
     String keySource =
         jwksUrl == null || jwksUrl.isBlank() ? "agentplane-jwt-hs256" : "agentplane-jwt-jwks";
     builder.propertySources(
