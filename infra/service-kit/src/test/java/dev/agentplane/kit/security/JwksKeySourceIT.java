@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * With {@code AGENTPLANE_JWKS_URL} set, a service validates tokens against the identity
- * provider's published keys, and the dev HS256 secret no longer opens anything.
+ * With {@code AGENTPLANE_JWKS_URL} set, a service validates tokens against the identity provider's
+ * published keys, and the dev HS256 secret no longer opens anything.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JwksKeySourceIT implements RealInfrastructure {
