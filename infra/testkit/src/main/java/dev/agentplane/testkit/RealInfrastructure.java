@@ -20,6 +20,8 @@ public interface RealInfrastructure extends TestPropertyProvider {
         "datasources.default.username", database.user(),
         "datasources.default.password", database.password(),
         "kafka.bootstrap.servers", kafka.join().bootstrapServers(),
-        "agentplane.jwt.secret", TestTokens.SECRET);
+        "agentplane.jwt.secret", TestTokens.SECRET,
+        // Never the service's real port: tests run beside a devstack and beside each other.
+        "micronaut.server.port", "-1");
   }
 }

@@ -38,6 +38,9 @@ public abstract class RunnableServiceContract implements RealInfrastructure {
     assertThat(get("/health/liveness", null).statusCode()).isEqualTo(200);
     assertThat(get("/health/readiness", null).statusCode()).isEqualTo(200);
 
+    HttpResponse<String> readiness = get("/health/readiness", tokens.user("ops", "olga", "admin"));
+    assertThat(readiness.body()).contains("jdbc").contains("kafka");
+
     HttpResponse<String> details = get("/health", tokens.user("ops", "olga", "admin"));
     assertThat(details.body()).contains("\"status\":\"UP\"").contains("jdbc").contains("kafka");
   }

@@ -116,6 +116,22 @@ class ProblemJsonIT implements RealInfrastructure {
   }
 
   @Test
+  void anOversizedBodyIs413AndAWrongMediaTypeIs415() throws IOException {
+    String huge = "{\"name\":\"" + "x".repeat(2 * 1024 * 1024) + "\",\"tags\":[\"t\"]}";
+    assertThat(problemOf(HttpRequest.POST("/probe/things", huge), 413).get("type").getStringValue())
+        .endsWith("/payload-too-large");
+
+    assertThat(
+            problemOf(
+                    HttpRequest.POST("/probe/things", "name=a")
+                        .contentType(MediaType.APPLICATION_FORM_URLENCODED_TYPE),
+                    415)
+                .get("type")
+                .getStringValue())
+        .endsWith("/unsupported-media-type");
+  }
+
+  @Test
   void requestsWithoutAValidTokenAre401Problems() throws IOException {
     for (String token :
         new String[] {
