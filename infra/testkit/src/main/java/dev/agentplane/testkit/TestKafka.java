@@ -27,8 +27,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class TestKafka {
 
-  private static volatile TestKafka instance;
-
   private final KafkaClusterTestKit cluster;
 
   private TestKafka(KafkaClusterTestKit cluster) {
@@ -37,17 +35,12 @@ public final class TestKafka {
 
   /** The broker of this JVM, started on the first call. */
   public static TestKafka get() {
-    TestKafka local = instance;
-    if (local == null) {
-      synchronized (TestKafka.class) {
-        local = instance;
-        if (local == null) {
-          local = start();
-          instance = local;
-        }
-      }
-    }
-    return local;
+    return Started.INSTANCE;
+  }
+
+  // Class initialization is lazy and thread-safe: the server starts on the first get().
+  private static final class Started {
+    private static final TestKafka INSTANCE = start();
   }
 
   private static TestKafka start() {

@@ -21,7 +21,6 @@ public final class TestPostgres {
   public static final String JDBC_URL_ENV = "AGENTPLANE_TEST_JDBC_URL";
 
   private static final AtomicInteger DATABASE_SEQUENCE = new AtomicInteger();
-  private static volatile TestPostgres instance;
 
   private final String adminUrl;
   private final String user;
@@ -35,17 +34,12 @@ public final class TestPostgres {
 
   /** The server of this JVM, started on the first call. */
   public static TestPostgres get() {
-    TestPostgres local = instance;
-    if (local == null) {
-      synchronized (TestPostgres.class) {
-        local = instance;
-        if (local == null) {
-          local = start();
-          instance = local;
-        }
-      }
-    }
-    return local;
+    return Started.INSTANCE;
+  }
+
+  // Class initialization is lazy and thread-safe: the server starts on the first get().
+  private static final class Started {
+    private static final TestPostgres INSTANCE = start();
   }
 
   private static TestPostgres start() {

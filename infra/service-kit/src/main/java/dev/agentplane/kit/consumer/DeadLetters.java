@@ -1,5 +1,6 @@
 package dev.agentplane.kit.consumer;
 
+import dev.agentplane.contracts.Topics;
 import dev.agentplane.kit.kafka.KafkaEventProducer;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,6 @@ import org.apache.kafka.common.header.Header;
 @Singleton
 public final class DeadLetters {
 
-  public static final String SUFFIX = ".dlq";
   public static final String REASON_HEADER = "x-dlq-reason";
   public static final String CONSUMER_HEADER = "x-dlq-consumer";
   public static final String ORIGIN_TOPIC_HEADER = "x-dlq-original-topic";
@@ -32,17 +32,13 @@ public final class DeadLetters {
     this.producer = producer;
   }
 
-  public static String topicFor(String topic) {
-    return topic + SUFFIX;
-  }
-
   /**
    * Publishes and waits for the broker's ack: the caller commits the original offset only after, so
    * a message is never lost between its topic and the dead-letter topic.
    */
   public void park(String consumer, ConsumerRecord<String, byte[]> original, String reason) {
     ProducerRecord<String, byte[]> letter =
-        new ProducerRecord<>(topicFor(original.topic()), original.key(), original.value());
+        new ProducerRecord<>(Topics.deadLetter(original.topic()), original.key(), original.value());
     for (Header header : original.headers()) {
       letter.headers().add(header);
     }

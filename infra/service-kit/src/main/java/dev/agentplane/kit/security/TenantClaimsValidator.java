@@ -21,7 +21,7 @@ final class TenantClaimsValidator implements GenericJwtClaimsValidator<HttpReque
       return false;
     }
     Object type = claims.get(TenantPrincipal.PRINCIPAL_TYPE_CLAIM);
-    if (type != null && PrincipalType.fromClaim(type).isEmpty()) {
+    if (type != null && TenantPrincipal.principalTypeOf(type).isEmpty()) {
       return false;
     }
     Object roles = claims.get("roles");

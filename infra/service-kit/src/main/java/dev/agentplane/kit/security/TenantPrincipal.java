@@ -1,9 +1,12 @@
 package dev.agentplane.kit.security;
 
+import dev.agentplane.contracts.PrincipalType;
 import dev.agentplane.kit.problem.ForbiddenException;
 import io.micronaut.security.authentication.Authentication;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,9 +35,19 @@ public record TenantPrincipal(
     Set<Role> roles = EnumSet.noneOf(Role.class);
     authentication.getRoles().forEach(claim -> Role.fromClaim(claim).ifPresent(roles::add));
     PrincipalType type =
-        PrincipalType.fromClaim(authentication.getAttributes().get(PRINCIPAL_TYPE_CLAIM))
+        principalTypeOf(authentication.getAttributes().get(PRINCIPAL_TYPE_CLAIM))
             .orElse(PrincipalType.USER);
     return new TenantPrincipal(tenantId, authentication.getName(), roles, type);
+  }
+
+  /** The {@code ptype} claim ({@code user} or {@code service}) as a principal type. */
+  static Optional<PrincipalType> principalTypeOf(Object claim) {
+    for (PrincipalType type : PrincipalType.values()) {
+      if (type.name().toLowerCase(Locale.ROOT).equals(claim)) {
+        return Optional.of(type);
+      }
+    }
+    return Optional.empty();
   }
 
   public boolean hasAnyRole(Role... wanted) {

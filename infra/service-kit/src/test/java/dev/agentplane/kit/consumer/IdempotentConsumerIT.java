@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.agentplane.contracts.EventEnvelope;
+import dev.agentplane.contracts.Topics;
 import dev.agentplane.testkit.RealInfrastructure;
 import dev.agentplane.testkit.TestKafka;
 import io.cloudevents.CloudEvent;
@@ -42,8 +43,7 @@ class IdempotentConsumerIT implements RealInfrastructure {
 
   @Override
   public Map<String, String> getProperties() {
-    TestKafka.get()
-        .createTopics(CounterListener.TOPIC, DeadLetters.topicFor(CounterListener.TOPIC));
+    TestKafka.get().createTopics(CounterListener.TOPIC, Topics.deadLetter(CounterListener.TOPIC));
     return RealInfrastructure.super.getProperties();
   }
 
@@ -157,7 +157,7 @@ class IdempotentConsumerIT implements RealInfrastructure {
   private static ConsumerRecord<String, byte[]> deadLetterWithValue(byte[] value) {
     List<ConsumerRecord<String, byte[]>> letters = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> consumer = TestKafka.get().newConsumer()) {
-      consumer.subscribe(List.of(DeadLetters.topicFor(CounterListener.TOPIC)));
+      consumer.subscribe(List.of(Topics.deadLetter(CounterListener.TOPIC)));
       return await()
           .atMost(Duration.ofSeconds(30))
           .until(
