@@ -93,6 +93,12 @@ public abstract class RunnableServiceContract implements RealInfrastructure {
           .as("token %s", token)
           .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
       assertThat(response.headers().firstValue("X-Request-Id")).isPresent();
+      assertThat(response.headers().firstValue("WWW-Authenticate"))
+          .as("token %s", token)
+          .hasValue(
+              token == null
+                  ? "Bearer realm=\"agentplane\""
+                  : "Bearer realm=\"agentplane\", error=\"invalid_token\"");
     }
   }
 
