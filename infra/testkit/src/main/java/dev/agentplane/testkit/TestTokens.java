@@ -45,11 +45,6 @@ public final class TestTokens {
     return new TestTokens(SECRET, ISSUER);
   }
 
-  /** Tokens signed with another secret, e.g. the devstack's own. */
-  public static TestTokens signedWith(String secret, String issuer) {
-    return new TestTokens(secret, issuer);
-  }
-
   /** A valid token for a user principal. */
   public String user(String tenantId, String subject, String... roles) {
     return sign(claims(tenantId, subject, "user", Set.of(roles)).build());

@@ -128,11 +128,6 @@ public final class OutboxRelay implements ApplicationEventListener<ServerStartup
     wakeUp();
   }
 
-  public boolean isRunning() {
-    Thread current = worker;
-    return current != null && current.isAlive();
-  }
-
   /** Tells an idle relay there is work (called after an enqueueing transaction commits). */
   void wakeUp() {
     wakeUps.release();
