@@ -118,8 +118,11 @@ public final class OutboxRelay implements ApplicationEventListener<ServerStartup
         current.join(Duration.ofSeconds(30));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        return;
       }
     }
+    // Stopped and idle: a later relayOnce() by hand runs its whole batch.
+    stopRequested = false;
   }
 
   /** Asks only that the relay stop after the row it is sending; does not wait. */
@@ -186,7 +189,12 @@ public final class OutboxRelay implements ApplicationEventListener<ServerStartup
         heldBackKeys.add(orderingKey);
         continue;
       }
-      inFlight.add(new InFlight(row, producer.send(toRecord(row))));
+      Future<RecordMetadata> ack = producer.send(toRecord(row));
+      inFlight.add(new InFlight(row, ack));
+      if (ack.isDone() && failed(ack)) {
+        // Refused before it left (too large, unserializable): nothing after it may overtake it.
+        heldBackKeys.add(orderingKey);
+      }
     }
     producer.flush();
     List<Long> sent = new ArrayList<>(inFlight.size());
@@ -208,12 +216,24 @@ public final class OutboxRelay implements ApplicationEventListener<ServerStartup
     return sent.size();
   }
 
+  private static boolean failed(Future<RecordMetadata> ack) {
+    try {
+      ack.get();
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
   private void recordFailure(OutboxRow row, Throwable cause) {
     failures.increment();
     int attempt = row.attempts() + 1;
     double delay =
         Math.min(
-            settings.maxBackoff().toMillis() / 1000.0, 0.1 * Math.pow(2, Math.min(attempt, 20)));
+            settings.maxBackoff().toMillis() / 1000.0, 0.5 * Math.pow(2, Math.min(attempt, 20)));
     LOG.warn(
         "Publishing outbox event {} to {} failed (attempt {}); retrying in {}s",
         row.eventId(),

@@ -47,7 +47,7 @@ interface OutboxRepository extends GenericRepository<OutboxRow, Long> {
       UPDATE outbox_event
          SET attempts = attempts + 1,
              last_error = :error,
-             next_attempt_at = now() + make_interval(secs => CAST(:delaySeconds AS double precision))
+             next_attempt_at = clock_timestamp() + make_interval(secs => CAST(:delaySeconds AS double precision))
        WHERE id = :id
       """)
   void recordFailure(Long id, String error, double delaySeconds);

@@ -43,10 +43,15 @@ class OutboxIT implements RealInfrastructure {
   @Inject TransactionOperations<Connection> transactions;
 
   @AfterEach
-  void stopRelay() {
+  void stopRelayAndEmptyTheOutbox() {
     StopRelayAfterSends.disarm();
     relay.stop();
-    drain();
+    transactions.executeWrite(
+        status -> {
+          try (var delete = status.getConnection().prepareStatement("DELETE FROM outbox_event")) {
+            return delete.executeUpdate();
+          }
+        });
   }
 
   @Test
@@ -152,6 +157,47 @@ class OutboxIT implements RealInfrastructure {
   }
 
   @Test
+  void aRowKafkaRefusesIsRetriedWithBackoffAndHoldsBackItsKeyButNoOtherKey() {
+    String topic = "kit.outbox.failure." + UUID.randomUUID();
+    CloudEvent tooLarge = event("tenant-1", 0, "x".repeat(2 * 1024 * 1024));
+    CloudEvent behindIt = event("tenant-1", 1);
+    CloudEvent otherKey = event("tenant-1", 2);
+    transactions.executeWrite(
+        status -> {
+          outbox.enqueue(topic, "stuck", tooLarge);
+          outbox.enqueue(topic, "stuck", behindIt);
+          outbox.enqueue(topic, "free", otherKey);
+          return null;
+        });
+
+    assertThat(relay.relayOnce()).as("only the other key's event went out").isEqualTo(1);
+    assertThat(relay.relayOnce()).as("the failed row is backing off").isZero();
+
+    List<OutboxRow> pending = repository.findPending(10);
+    assertThat(pending).extracting(OutboxRow::messageKey).containsExactly("stuck", "stuck");
+    OutboxRow failed = pending.getFirst();
+    assertThat(failed.attempts()).isEqualTo(1);
+    assertThat(failed.lastError()).contains("RecordTooLarge");
+    assertThat(failed.nextAttemptAt()).isAfter(failed.createdAt());
+    assertThat(pending.get(1).attempts()).as("never tried: it must not overtake").isZero();
+    assertThat(consumeAtLeast(topic, 1).stream().map(OutboxIT::eventId))
+        .containsExactly(otherKey.getId());
+
+    // Operators unblock a key by removing (or fixing) the row; then the rest flows in order.
+    transactions.executeWrite(
+        status -> {
+          try (var delete =
+              status.getConnection().prepareStatement("DELETE FROM outbox_event WHERE id = ?")) {
+            delete.setLong(1, failed.id());
+            return delete.executeUpdate();
+          }
+        });
+    await().atMost(Duration.ofSeconds(10)).until(() -> relay.relayOnce() == 1);
+    assertThat(consumeAtLeast(topic, 2).stream().map(OutboxIT::eventId))
+        .containsExactlyInAnyOrder(otherKey.getId(), behindIt.getId());
+  }
+
+  @Test
   void enqueueingOutsideATransactionIsRefused() {
     assertThatThrownBy(() -> outbox.enqueue("kit.outbox.none", "k", event("tenant-1", 1)))
         .isInstanceOf(IllegalStateException.class)
@@ -181,11 +227,11 @@ class OutboxIT implements RealInfrastructure {
     assertThat(header(record, "content-type")).isEqualTo("application/cloudevents+json");
   }
 
-  private void drain() {
-    await().atMost(Duration.ofSeconds(30)).until(() -> relay.relayOnce() == 0);
+  private static CloudEvent event(String tenant, int sequence) {
+    return event(tenant, sequence, "");
   }
 
-  private static CloudEvent event(String tenant, int sequence) {
+  private static CloudEvent event(String tenant, int sequence, String padding) {
     return CloudEventBuilder.v1()
         .withId(UUID.randomUUID().toString())
         .withSource(URI.create("/agentplane/kit-test"))
@@ -194,7 +240,8 @@ class OutboxIT implements RealInfrastructure {
         .withExtension("tenantid", tenant)
         .withData(
             "application/json",
-            ("{\"sequence\":" + sequence + "}").getBytes(StandardCharsets.UTF_8))
+            ("{\"sequence\":" + sequence + ",\"padding\":\"" + padding + "\"}")
+                .getBytes(StandardCharsets.UTF_8))
         .build();
   }
 
