@@ -288,6 +288,7 @@ public final class DevStack {
     }
   }
 
+  /** The poll interval of the deadline-bounded health wait: /health cannot push readiness. */
   private static void pause() {
     try {
       Thread.sleep(250);

@@ -192,6 +192,7 @@ final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /** The poll interval of the deadline-bounded readiness wait: a broker cannot push readiness. */
   private static void pause() throws InterruptedException {
     Thread.sleep(200);
   }
