@@ -9,7 +9,12 @@ public enum Role {
   BUILDER,
   OPERATOR,
   APPROVER,
-  VIEWER;
+  VIEWER,
+  /**
+   * Service-to-service trust, e.g. the execution service reading secret values from the registry.
+   * Only meaningful on a {@code service} principal; tenant admins do not get it implicitly.
+   */
+  INTERNAL;
 
   /** The claim value, e.g. {@code admin}. */
   public String claimValue() {
