@@ -1,0 +1,11 @@
+package dev.agentplane.registry.validation;
+
+/**
+ * One finding of the validation pipeline.
+ *
+ * @param pointer RFC 6901 JSON pointer into the spec, e.g. {@code /http/url}; {@code ""} for the
+ *     whole spec
+ * @param code stable, documented code, e.g. {@code tool.http.placeholder-undeclared}
+ * @param message what is wrong, for a human
+ */
+public record ValidationIssue(String pointer, String code, String message) {}

@@ -1,0 +1,19 @@
+package dev.agentplane.registry.validation;
+
+import java.util.List;
+
+/**
+ * What {@code :validate} answers and {@code :promote} refuses with: errors block, warnings don't.
+ */
+public record ValidationReport(
+    boolean valid, List<ValidationIssue> errors, List<ValidationIssue> warnings) {
+
+  public ValidationReport {
+    errors = List.copyOf(errors);
+    warnings = List.copyOf(warnings);
+  }
+
+  public static ValidationReport of(List<ValidationIssue> errors, List<ValidationIssue> warnings) {
+    return new ValidationReport(errors.isEmpty(), errors, warnings);
+  }
+}
