@@ -11,6 +11,11 @@ public final class ConflictException extends ProblemException {
 
   /** A conflict with its own stable problem slug, e.g. {@code version-immutable}. */
   public ConflictException(String typeSlug, String detail) {
-    super(ProblemType.CONFLICT, typeSlug, detail, List.of());
+    this(typeSlug, detail, List.of());
+  }
+
+  /** A conflict that names its offending parts, e.g. the references that are not active. */
+  public ConflictException(String typeSlug, String detail, List<FieldError> errors) {
+    super(ProblemType.CONFLICT, typeSlug, detail, errors);
   }
 }

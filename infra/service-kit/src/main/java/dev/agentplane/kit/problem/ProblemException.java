@@ -12,6 +12,8 @@ public abstract sealed class ProblemException extends RuntimeException
         ValidationFailedException,
         ForbiddenException,
         PreconditionFailedException,
+        PreconditionRequiredException,
+        PayloadTooLargeException,
         BadRequestException {
 
   private final ProblemType type;

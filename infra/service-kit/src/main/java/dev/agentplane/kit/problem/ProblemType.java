@@ -19,6 +19,8 @@ public enum ProblemType {
   CONFLICT("conflict", HttpStatus.CONFLICT, "Conflict with the current state", false),
   PRECONDITION_FAILED(
       "precondition-failed", HttpStatus.PRECONDITION_FAILED, "Precondition failed", false),
+  PRECONDITION_REQUIRED(
+      "precondition-required", HttpStatus.PRECONDITION_REQUIRED, "Precondition required", false),
   PAYLOAD_TOO_LARGE(
       "payload-too-large", HttpStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large", false),
   UNSUPPORTED_MEDIA_TYPE(
