@@ -37,14 +37,29 @@ public class SecretVault {
   private final Map<String, SecretKey> keys = new HashMap<>();
 
   public SecretVault(SecretKeys config) {
-    Map<String, String> configured = config.keys() == null ? Map.of() : config.keys();
+    Map<String, String> configured = new HashMap<>();
+    if (config.keys() != null) {
+      // An unset AGENTPLANE_SECRETS_KEY leaves an empty entry behind: not a key.
+      config
+          .keys()
+          .forEach(
+              (id, key) -> {
+                if (key != null && !key.isBlank()) {
+                  configured.put(id, key);
+                }
+              });
+    }
     if (configured.isEmpty()) {
       LOG.warn(
           "No agentplane.registry.secrets.keys configured: sealing secrets with the built-in dev"
               + " key. Set AGENTPLANE_SECRETS_KEY outside development.");
-      configured = Map.of(DEV_KEY_ID, DEV_KEY);
+      configured.put(DEV_KEY_ID, DEV_KEY);
     }
     configured.forEach((id, base64) -> keys.put(id, aesKey(id, base64)));
+    if (config.currentKeyId() == null && configured.size() > 1) {
+      throw new IllegalStateException(
+          "Several secrets keys are configured: set agentplane.registry.secrets.current-key-id");
+    }
     this.currentKeyId =
         config.currentKeyId() != null
             ? config.currentKeyId()
