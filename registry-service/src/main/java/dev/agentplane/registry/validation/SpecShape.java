@@ -14,7 +14,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -41,6 +40,13 @@ final class SpecShape {
    * specs, user schemas included, stay far below this.
    */
   static final int MAX_DEPTH = 64;
+
+  /**
+   * Larger specs are refused before any schema walks them, so that a request-sized array costs a
+   * count rather than a schema check per element. Real specs, user schemas included, hold a few
+   * hundred values.
+   */
+  static final int MAX_VALUES = 20_000;
 
   private static final Set<String> RANGE_KEYWORDS =
       Set.of(
@@ -110,12 +116,7 @@ final class SpecShape {
           "a " + format.name().toLowerCase() + " spec is a JSON object, not " + kindOf(spec));
       return false;
     }
-    Optional<SpecPointer> tooDeep = firstNodeDeeperThan(spec, MAX_DEPTH);
-    if (tooDeep.isPresent()) {
-      findings.add(
-          ValidationCode.SPEC_TOO_DEEP,
-          tooDeep.get(),
-          "the spec nests deeper than " + MAX_DEPTH + " levels here");
+    if (!withinBounds(spec, findings)) {
       return false;
     }
     for (ValidationMessage message : Compiled.SCHEMAS.get(format).validate(spec)) {
@@ -189,16 +190,30 @@ final class SpecShape {
   }
 
   /**
-   * The pointer of the first node nested deeper than {@code maxDepth}, walking without recursion.
+   * Walks the spec once, without recursion, and reports it when it nests deeper than {@link
+   * #MAX_DEPTH} or holds more than {@link #MAX_VALUES} values; {@code false} then.
    */
-  static Optional<SpecPointer> firstNodeDeeperThan(JsonNode root, int maxDepth) {
+  private static boolean withinBounds(JsonNode spec, Findings findings) {
     record Visit(JsonNode node, SpecPointer pointer, int depth) {}
     Deque<Visit> pending = new ArrayDeque<>();
-    pending.push(new Visit(root, SpecPointer.ROOT, 0));
+    pending.push(new Visit(spec, SpecPointer.ROOT, 0));
+    int values = 0;
     while (!pending.isEmpty()) {
       Visit visit = pending.pop();
-      if (visit.depth > maxDepth) {
-        return Optional.of(visit.pointer);
+      if (visit.depth > MAX_DEPTH) {
+        findings.add(
+            ValidationCode.SPEC_TOO_DEEP,
+            visit.pointer,
+            "the spec nests deeper than " + MAX_DEPTH + " levels here");
+        return false;
+      }
+      values += visit.node.size();
+      if (values > MAX_VALUES) {
+        findings.add(
+            ValidationCode.SPEC_TOO_LARGE,
+            SpecPointer.ROOT,
+            "the spec holds more than " + MAX_VALUES + " JSON values");
+        return false;
       }
       if (visit.node.isObject()) {
         for (Iterator<Map.Entry<String, JsonNode>> members = visit.node.fields();
@@ -218,6 +233,6 @@ final class SpecShape {
         }
       }
     }
-    return Optional.empty();
+    return true;
   }
 }

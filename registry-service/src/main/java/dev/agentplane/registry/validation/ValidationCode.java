@@ -9,6 +9,7 @@ public enum ValidationCode {
   // Shape: the spec against its format's JSON Schema (spec-schemas/*.schema.json).
   SPEC_NOT_AN_OBJECT("spec.not-an-object", Severity.ERROR),
   SPEC_TOO_DEEP("spec.too-deep", Severity.ERROR),
+  SPEC_TOO_LARGE("spec.too-large", Severity.ERROR),
   SPEC_MISSING_FIELD("spec.missing-field", Severity.ERROR),
   SPEC_WRONG_TYPE("spec.wrong-type", Severity.ERROR),
   SPEC_UNKNOWN_FIELD("spec.unknown-field", Severity.ERROR),
