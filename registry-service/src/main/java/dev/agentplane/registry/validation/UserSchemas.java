@@ -1,6 +1,8 @@
 package dev.agentplane.registry.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.AnnotationKeyword;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.PathType;
@@ -36,6 +38,13 @@ final class UserSchemas {
             SpecVersion.VersionFlag.V202012,
             builder ->
                 builder
+                    // Unknown keywords are annotations (2020-12 §6.5), not worth a WARN log line
+                    // per tenant schema, which would let tenants fill the service's logs.
+                    .metaSchema(
+                        JsonMetaSchema.builder(JsonMetaSchema.getV202012())
+                            .unknownKeywordFactory(
+                                (keyword, context) -> new AnnotationKeyword(keyword))
+                            .build())
                     // A cached "$id" from one tenant's schema must not resolve in another's.
                     .enableSchemaCache(false)
                     .schemaLoaders(
