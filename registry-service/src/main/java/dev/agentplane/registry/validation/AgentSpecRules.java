@@ -192,52 +192,67 @@ final class AgentSpecRules {
       Map<Integer, ToolVersionFacts> versions,
       SpecPointer at,
       ValidationRun run) {
-    boolean promotion = run.purpose() == ValidationPurpose.PROMOTION;
-    if (reference.followsActive()) {
-      if (ToolReference.active(versions).isPresent()) {
-        return true;
-      }
-      if (promotion) {
-        run.add(
-            ValidationCode.AGENT_TOOL_NOT_ACTIVE,
-            at,
-            "'" + reference.name() + "' has no active version for production runs to use");
-        return false;
-      }
-      run.add(
-          ValidationCode.AGENT_TOOL_NO_ACTIVE_VERSION,
-          at,
-          "'"
-              + reference.name()
-              + "' has no active version yet; debug runs use its newest, promotion will be refused");
-      return true;
-    }
-    int version = reference.pinnedVersion().orElseThrow();
+    return switch (reference.version()) {
+      case ToolReference.Version.Pinned pinned ->
+          checkPinnedVersion(reference.name(), pinned.number(), versions, at, run);
+      case ToolReference.Version.FollowActive followActive ->
+          checkActiveVersionExists(reference.name(), versions, at, run);
+    };
+  }
+
+  private static boolean checkPinnedVersion(
+      String toolName,
+      int version,
+      Map<Integer, ToolVersionFacts> versions,
+      SpecPointer at,
+      ValidationRun run) {
     ToolVersionFacts facts = versions.get(version);
     if (facts == null) {
       run.add(
           ValidationCode.AGENT_TOOL_VERSION_NOT_FOUND,
           at,
-          "'" + reference.name() + "' has no version " + version);
+          "'" + toolName + "' has no version " + version);
       return false;
     }
     if (facts.status() == VersionStatus.ARCHIVED) {
       run.add(
           ValidationCode.AGENT_TOOL_ARCHIVED,
           at,
-          "version " + version + " of '" + reference.name() + "' is archived");
-    } else if (promotion && facts.status() != VersionStatus.ACTIVE) {
+          "version " + version + " of '" + toolName + "' is archived");
+    } else if (run.purpose() == ValidationPurpose.PROMOTION
+        && facts.status() != VersionStatus.ACTIVE) {
       run.add(
           ValidationCode.AGENT_TOOL_NOT_ACTIVE,
           at,
           "version "
               + version
               + " of '"
-              + reference.name()
+              + toolName
               + "' is "
               + (facts.status() == null ? "of unknown status" : facts.status().wireValue())
               + "; production runs may only use active versions");
     }
+    return true;
+  }
+
+  private static boolean checkActiveVersionExists(
+      String toolName, Map<Integer, ToolVersionFacts> versions, SpecPointer at, ValidationRun run) {
+    if (ToolReference.active(versions).isPresent()) {
+      return true;
+    }
+    if (run.purpose() == ValidationPurpose.PROMOTION) {
+      run.add(
+          ValidationCode.AGENT_TOOL_NOT_ACTIVE,
+          at,
+          "'" + toolName + "' has no active version for production runs to use");
+      return false;
+    }
+    run.add(
+        ValidationCode.AGENT_TOOL_NO_ACTIVE_VERSION,
+        at,
+        "'"
+            + toolName
+            + "' has no active version yet; debug runs use its newest, promotion will be refused");
     return true;
   }
 

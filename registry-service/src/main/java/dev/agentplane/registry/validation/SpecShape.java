@@ -13,6 +13,7 @@ import com.networknt.schema.resource.AllowSchemaLoader;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -106,21 +107,24 @@ final class SpecShape {
 
   /**
    * Reports every way the spec departs from its format's schema; {@code false} when the spec is not
-   * even an object (or too deep to walk), and no further rule should look at it.
+   * even an object, or too deep or large to walk, and no further rule should look at it.
    */
   static boolean check(Format format, JsonNode spec, Findings findings) {
     if (spec == null || !spec.isObject()) {
       findings.add(
           ValidationCode.SPEC_NOT_AN_OBJECT,
           SpecPointer.ROOT,
-          "a " + format.name().toLowerCase() + " spec is a JSON object, not " + kindOf(spec));
+          "a "
+              + format.name().toLowerCase(Locale.ROOT)
+              + " spec is a JSON object, not "
+              + kindOf(spec));
       return false;
     }
     if (!withinBounds(spec, findings)) {
       return false;
     }
     for (ValidationMessage message : Compiled.SCHEMAS.get(format).validate(spec)) {
-      report(message, SpecPointer.ROOT, findings);
+      report(message, findings);
     }
     return true;
   }
@@ -141,9 +145,9 @@ final class SpecShape {
     };
   }
 
-  private static void report(ValidationMessage message, SpecPointer base, Findings findings) {
+  private static void report(ValidationMessage message, Findings findings) {
     String keyword = message.getType();
-    SpecPointer pointer = base.append(pointerOf(message.getInstanceLocation()));
+    SpecPointer pointer = pointerOf(message.getInstanceLocation());
     ValidationCode code =
         switch (keyword) {
           case "required" -> ValidationCode.SPEC_MISSING_FIELD;
@@ -161,10 +165,8 @@ final class SpecShape {
       pointer = pointer.child(message.getProperty());
     }
     String text =
-        code == ValidationCode.SPEC_UNKNOWN_FIELD
-            ? "'"
-                + TemplateText.abbreviated(pointer.tokens().getLast())
-                + "' is not a known field here"
+        code == ValidationCode.SPEC_UNKNOWN_FIELD && message.getProperty() != null
+            ? "'" + TemplateText.abbreviated(message.getProperty()) + "' is not a known field here"
             : messageText(message);
     findings.add(code, pointer, text);
   }

@@ -10,10 +10,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One entry of an agent's {@code tools}: a tool name and either a version number or {@code
- * "active"}, read leniently from a spec.
+ * One entry of an agent's {@code tools}: a tool name and which of its versions, read leniently from
+ * a spec.
  */
-record ToolReference(String name, Optional<Integer> pinnedVersion) {
+record ToolReference(String name, Version version) {
+
+  /** Which version of the tool an agent uses. */
+  sealed interface Version {
+    /** A version number, fixed when the agent's version is written. */
+    record Pinned(int number) implements Version {}
+
+    /** {@code "active"}: whichever version is active when a run starts. */
+    record FollowActive() implements Version {}
+  }
 
   /** The reference an entry makes; empty when its name or version is malformed. */
   static Optional<ToolReference> read(JsonNode entry) {
@@ -23,19 +32,15 @@ record ToolReference(String name, Optional<Integer> pinnedVersion) {
       return Optional.empty();
     }
     if (SpecFields.text(entry, "version").filter("active"::equals).isPresent()) {
-      return Optional.of(new ToolReference(name.get(), Optional.empty()));
+      return Optional.of(new ToolReference(name.get(), new Version.FollowActive()));
     }
     Optional<BigInteger> number = SpecFields.integer(entry, "version");
     if (number.isEmpty() || number.get().signum() <= 0) {
       return Optional.empty();
     }
     // A number beyond int is a version no tool has; MAX_VALUE keeps it unfindable.
-    int version = number.get().bitLength() < 32 ? number.get().intValue() : Integer.MAX_VALUE;
-    return Optional.of(new ToolReference(name.get(), Optional.of(version)));
-  }
-
-  boolean followsActive() {
-    return pinnedVersion.isEmpty();
+    int pinned = number.get().bitLength() < 32 ? number.get().intValue() : Integer.MAX_VALUE;
+    return Optional.of(new ToolReference(name.get(), new Version.Pinned(pinned)));
   }
 
   /** The version that is active, if any. */
@@ -52,15 +57,17 @@ record ToolReference(String name, Optional<Integer> pinnedVersion) {
    */
   Optional<ToolVersionFacts> resolve(
       Map<Integer, ToolVersionFacts> versions, ValidationPurpose purpose) {
-    if (pinnedVersion.isPresent()) {
-      return Optional.ofNullable(versions.get(pinnedVersion.get()));
-    }
-    Optional<ToolVersionFacts> active = active(versions);
-    if (active.isPresent() || purpose == ValidationPurpose.PROMOTION) {
-      return active;
-    }
-    return versions.values().stream()
-        .filter(Objects::nonNull)
-        .max(Comparator.comparingInt(ToolVersionFacts::version));
+    return switch (version) {
+      case Version.Pinned pinned -> Optional.ofNullable(versions.get(pinned.number()));
+      case Version.FollowActive followActive -> {
+        Optional<ToolVersionFacts> active = active(versions);
+        if (active.isPresent() || purpose == ValidationPurpose.PROMOTION) {
+          yield active;
+        }
+        yield versions.values().stream()
+            .filter(Objects::nonNull)
+            .max(Comparator.comparingInt(ToolVersionFacts::version));
+      }
+    };
   }
 }
