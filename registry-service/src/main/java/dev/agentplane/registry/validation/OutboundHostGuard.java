@@ -1,0 +1,171 @@
+package dev.agentplane.registry.validation;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The SSRF rule for hosts that registered specs make the platform call: no loopback, link-local,
+ * private, unspecified, multicast or reserved address, no name that means this machine or a cloud
+ * metadata service, unless the tenant has allowlisted exactly that host.
+ *
+ * <p>It judges the host as written and never resolves a name: validation must not do I/O, and an
+ * answer from DNS now proves nothing about the address a call will reach later (DNS rebinding), so
+ * execution re-checks the resolved address at call time.
+ */
+final class OutboundHostGuard {
+
+  /** Whether a host may be called, and if not, why. */
+  sealed interface Verdict {
+    record Allowed() implements Verdict {}
+
+    record Refused(String reason) implements Verdict {}
+  }
+
+  private OutboundHostGuard() {}
+
+  static Verdict judge(String host, List<String> allowlist) {
+    String normalized = normalize(host);
+    for (String allowed : allowlist) {
+      if (allowed != null && normalize(allowed).equals(normalized)) {
+        return new Verdict.Allowed();
+      }
+    }
+    Optional<String> refusal = refusalOf(normalized);
+    return refusal.<Verdict>map(Verdict.Refused::new).orElseGet(Verdict.Allowed::new);
+  }
+
+  // Case, IPv6 brackets and a trailing root dot do not change which host a name means.
+  private static String normalize(String host) {
+    String lower = host.trim().toLowerCase(Locale.ROOT);
+    if (lower.startsWith("[") && lower.endsWith("]")) {
+      lower = lower.substring(1, lower.length() - 1);
+    }
+    while (lower.endsWith(".")) {
+      lower = lower.substring(0, lower.length() - 1);
+    }
+    return lower;
+  }
+
+  private static Optional<String> refusalOf(String host) {
+    if (host.isEmpty()) {
+      return Optional.of("the host is empty");
+    }
+    if (host.equals("localhost") || host.endsWith(".localhost")) {
+      return Optional.of("'" + host + "' names this machine (loopback)");
+    }
+    // "metadata" is what GCE's resolver search path turns into metadata.google.internal.
+    if (host.equals("metadata.google.internal") || host.equals("metadata")) {
+      return Optional.of("'" + host + "' is a cloud metadata service");
+    }
+    Optional<IpLiteral> literal = IpLiteral.parse(host);
+    if (literal.isEmpty()) {
+      if (host.indexOf(':') >= 0 || IpLiteral.looksNumeric(host)) {
+        return Optional.of("'" + host + "' is neither a valid IP address nor a DNS name");
+      }
+      return Optional.empty();
+    }
+    return switch (literal.get()) {
+      case IpLiteral.V4 v4 -> refusalOf(v4);
+      case IpLiteral.V6 v6 -> refusalOf(v6);
+    };
+  }
+
+  private static Optional<String> refusalOf(IpLiteral.V4 address) {
+    String range = rangeOf(address);
+    return range == null ? Optional.empty() : Optional.of(address + " is a " + range + " address");
+  }
+
+  private static String rangeOf(IpLiteral.V4 address) {
+    if (address.in(0x00000000L, 8)) {
+      return "an unspecified address (0.0.0.0/8)";
+    }
+    if (address.in(0x7f000000L, 8)) {
+      return "a loopback address (127.0.0.0/8)";
+    }
+    if (address.in(0xa9fe0000L, 16)) {
+      return "a link-local address (169.254.0.0/16, where cloud metadata services live)";
+    }
+    if (address.in(0x0a000000L, 8)) {
+      return "a private address (10.0.0.0/8)";
+    }
+    if (address.in(0xac100000L, 12)) {
+      return "a private address (172.16.0.0/12)";
+    }
+    if (address.in(0xc0a80000L, 16)) {
+      return "a private address (192.168.0.0/16)";
+    }
+    if (address.in(0x64400000L, 10)) {
+      return "a shared carrier-grade NAT address (100.64.0.0/10)";
+    }
+    if (address.in(0xc0000000L, 24)) {
+      return "an IETF protocol assignment (192.0.0.0/24)";
+    }
+    if (address.in(0xc6120000L, 15)) {
+      return "a benchmarking address (198.18.0.0/15)";
+    }
+    if (address.in(0xe0000000L, 4)) {
+      return "a multicast address (224.0.0.0/4)";
+    }
+    if (address.in(0xf0000000L, 4)) {
+      return "a reserved or broadcast address (240.0.0.0/4)";
+    }
+    return null;
+  }
+
+  private static Optional<String> refusalOf(IpLiteral.V6 address) {
+    String text = "[" + formatV6(address) + "]";
+    if (address.allZero(0, 8)) {
+      return Optional.of(text + " is the unspecified address");
+    }
+    if (address.allZero(0, 7) && address.group(7) == 1) {
+      return Optional.of(text + " is the loopback address");
+    }
+    int first = address.group(0);
+    if ((first & 0xffc0) == 0xfe80) {
+      return Optional.of(text + " is a link-local address (fe80::/10)");
+    }
+    if ((first & 0xffc0) == 0xfec0) {
+      return Optional.of(text + " is a site-local address (fec0::/10)");
+    }
+    if ((first & 0xfe00) == 0xfc00) {
+      return Optional.of(text + " is a unique local (private) address (fc00::/7)");
+    }
+    if ((first & 0xff00) == 0xff00) {
+      return Optional.of(text + " is a multicast address (ff00::/8)");
+    }
+    // Forms that carry an IPv4 address, which is what the connection ends up reaching.
+    Optional<IpLiteral.V4> embedded = embeddedV4(address);
+    if (embedded.isPresent()) {
+      String range = rangeOf(embedded.get());
+      if (range != null) {
+        return Optional.of(text + " embeds " + embedded.get() + ", which is " + range);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<IpLiteral.V4> embeddedV4(IpLiteral.V6 address) {
+    boolean mapped = address.allZero(0, 5) && address.group(5) == 0xffff; // ::ffff:0:0/96
+    boolean compatible = address.allZero(0, 6); // ::/96, deprecated but still parsed
+    boolean nat64 = address.group(0) == 0x64 && address.group(1) == 0xff9b && address.allZero(2, 6);
+    if (mapped || compatible || nat64) {
+      return Optional.of(address.low32());
+    }
+    if (address.group(0) == 0x2002) { // 6to4: 2002:AABB:CCDD::/48
+      return Optional.of(new IpLiteral.V4(((long) address.group(1) << 16) | address.group(2)));
+    }
+    return Optional.empty();
+  }
+
+  private static String formatV6(IpLiteral.V6 address) {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i > 0) {
+        text.append(':');
+      }
+      text.append(Integer.toHexString(address.group(i)));
+    }
+    return text.toString();
+  }
+}
