@@ -22,16 +22,17 @@ class AgentResolutionIT extends RegistryTestSupport {
     String builder = user(tenant, "builder");
     JsonNode echo = activeTool(tenant, "echo");
     JsonNode search = activeTool(tenant, "search");
+    ObjectNode spec = Specs.anAssistant("echo");
+    spec.withArray("tools").addObject().put("name", "search").put("version", 1);
+    JsonNode agent = create(tenant, "agents", "helper", spec);
+    promote(builder, "agents", agent, 1);
+    // Activating search v2 after the agent went live archives the v1 it pins.
     api()
         .post(
             toolPath(search) + "/versions",
             builder,
             specBody(Specs.aTool().put("description", "v2")));
     promote(builder, "tools", search, 2);
-    ObjectNode spec = Specs.anAssistant("echo");
-    spec.withArray("tools").addObject().put("name", "search").put("version", 1);
-    JsonNode agent = create(tenant, "agents", "helper", spec);
-    promote(builder, "agents", agent, 1);
     String service = tokens.service(tenant, "execution-service", "internal");
 
     Reply resolved =
