@@ -35,6 +35,11 @@ public final class RegistryApi {
       return type.substring(type.lastIndexOf('/') + 1);
     }
 
+    /** The response's media type, without parameters. */
+    public String contentType() {
+      return header("Content-Type").map(value -> value.split(";")[0].trim()).orElse("");
+    }
+
     public List<String> errorCodes() {
       return body.path("errors").findValuesAsText("code");
     }
@@ -84,7 +89,8 @@ public final class RegistryApi {
     if (body != null) {
       request.header("Content-Type", "application/json");
     }
-    headers.forEach(request::header);
+    // Given headers replace the defaults, so a test can send e.g. Content-Type: text/plain.
+    headers.forEach(request::setHeader);
     try {
       HttpResponse<String> response =
           http.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -1,5 +1,7 @@
 package dev.agentplane.registry.validation;
 
+import io.micronaut.serde.annotation.Serdeable;
+
 /**
  * One finding of the validation pipeline.
  *
@@ -8,4 +10,5 @@ package dev.agentplane.registry.validation;
  * @param code stable, documented code, e.g. {@code tool.http.placeholder-undeclared}
  * @param message what is wrong, for a human
  */
+@Serdeable
 public record ValidationIssue(String pointer, String code, String message) {}

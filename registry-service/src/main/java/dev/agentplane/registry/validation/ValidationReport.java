@@ -1,10 +1,12 @@
 package dev.agentplane.registry.validation;
 
+import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
 
 /**
  * What {@code :validate} answers and {@code :promote} refuses with: errors block, warnings don't.
  */
+@Serdeable
 public record ValidationReport(
     boolean valid, List<ValidationIssue> errors, List<ValidationIssue> warnings) {
 
