@@ -266,19 +266,8 @@ class VersionLifecycleIT extends RegistryTestSupport {
     // once a later decision about another tool took effect, these were consumed before it.
     publish(decision(tenant, request, ApprovalOutcome.REJECTED, "too late"));
     JsonNode other = create(tenant, "tools", "refund-two", Specs.aHighRiskHttpTool());
-    UUID otherApproval =
-        UUID.fromString(
-            api()
-                .post(versionPath("tools", other, 1) + ":promote", builder, null)
-                .body()
-                .path("approvalId")
-                .asText());
-    publish(
-        decision(
-            tenant,
-            events.await(ApprovalRequested.class, e -> otherApproval.equals(e.approvalId())),
-            ApprovalOutcome.APPROVED,
-            null));
+    ApprovalRequested otherReview = promoteForReview(builder, other);
+    publish(decision(tenant, otherReview, ApprovalOutcome.APPROVED, null));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> status(builder, "tools", other, 1).equals("active"));
@@ -296,15 +285,7 @@ class VersionLifecycleIT extends RegistryTestSupport {
     String builder = user(tenant, "builder");
     JsonNode v1 = create(tenant, "tools", "refund", Specs.aHighRiskHttpTool());
     String id = v1.path("resourceId").asText();
-    UUID approvalId =
-        UUID.fromString(
-            api()
-                .post(versionPath("tools", v1, 1) + ":promote", builder, null)
-                .body()
-                .path("approvalId")
-                .asText());
-    ApprovalRequested request =
-        events.await(ApprovalRequested.class, e -> approvalId.equals(e.approvalId()));
+    ApprovalRequested request = promoteForReview(builder, v1);
 
     publish(decision(tenant, request, ApprovalOutcome.REJECTED, "refunds need a limit"));
 
@@ -345,16 +326,8 @@ class VersionLifecycleIT extends RegistryTestSupport {
     String tenant = newTenant();
     String builder = user(tenant, "builder");
     JsonNode tool = create(tenant, "tools", "refund", Specs.aHighRiskHttpTool());
-    UUID approvalId =
-        UUID.fromString(
-            api()
-                .post(versionPath("tools", tool, 1) + ":promote", builder, null)
-                .body()
-                .path("approvalId")
-                .asText());
-    ApprovalRequested request =
-        events.await(ApprovalRequested.class, e -> approvalId.equals(e.approvalId()));
-    publish(decision(tenant, request, ApprovalOutcome.APPROVED, null));
+    ApprovalRequested review = promoteForReview(builder, tool);
+    publish(decision(tenant, review, ApprovalOutcome.APPROVED, null));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> status(builder, "tools", tool, 1).equals("active"));
@@ -424,6 +397,16 @@ class VersionLifecycleIT extends RegistryTestSupport {
     assertThat(active.path("items").get(0).path("activeVersion").asInt()).isEqualTo(1);
     assertThat(api().get("/v1/tools?status=live", builder).status()).isEqualTo(400);
     assertThat(api().get("/v1/tools?limit=0", builder).status()).isEqualTo(400);
+  }
+
+  /** Promotes v1 of a tool that needs review; the approval request it raised on Kafka. */
+  private ApprovalRequested promoteForReview(String builder, JsonNode tool) {
+    Reply promoted = api().post(versionPath("tools", tool, 1) + ":promote", builder, null);
+    assertThat(promoted.body().path("outcome").asText())
+        .as(promoted.raw())
+        .isEqualTo("pending_approval");
+    UUID approvalId = UUID.fromString(promoted.body().path("approvalId").asText());
+    return events.await(ApprovalRequested.class, e -> approvalId.equals(e.approvalId()));
   }
 
   private Reply promoteAfter(CyclicBarrier start, String builder, JsonNode v1, int number) {

@@ -55,25 +55,11 @@ public class ResourceRepository {
   }
 
   public Optional<Resource> findResource(String tenantId, ResourceKind kind, UUID id) {
-    return jdbc.prepareStatement(
-        "SELECT * FROM resource WHERE tenant_id = ? AND kind = ? AND id = ?",
-        statement -> {
-          statement.setString(1, tenantId);
-          statement.setString(2, kindColumn(kind));
-          statement.setObject(3, id);
-          return single(statement.executeQuery(), ResourceRepository::resource);
-        });
+    return resourceOfTenant(tenantId, "kind = ? AND id = ?", kindColumn(kind), id);
   }
 
   public Optional<Resource> findResourceByName(String tenantId, ResourceKind kind, String name) {
-    return jdbc.prepareStatement(
-        "SELECT * FROM resource WHERE tenant_id = ? AND kind = ? AND name = ?",
-        statement -> {
-          statement.setString(1, tenantId);
-          statement.setString(2, kindColumn(kind));
-          statement.setString(3, name);
-          return single(statement.executeQuery(), ResourceRepository::resource);
-        });
+    return resourceOfTenant(tenantId, "kind = ? AND name = ?", kindColumn(kind), name);
   }
 
   /**
@@ -81,14 +67,7 @@ public class ResourceRepository {
    * goes through this, so version numbering and "one active version" never race.
    */
   public Optional<Resource> lockResource(String tenantId, ResourceKind kind, UUID id) {
-    return jdbc.prepareStatement(
-        "SELECT * FROM resource WHERE tenant_id = ? AND kind = ? AND id = ? FOR UPDATE",
-        statement -> {
-          statement.setString(1, tenantId);
-          statement.setString(2, kindColumn(kind));
-          statement.setObject(3, id);
-          return single(statement.executeQuery(), ResourceRepository::resource);
-        });
+    return resourceOfTenant(tenantId, "kind = ? AND id = ? FOR UPDATE", kindColumn(kind), id);
   }
 
   /** A resource as lists show it: with its active and newest version numbers. */
@@ -225,38 +204,33 @@ public class ResourceRepository {
   }
 
   public Optional<ResourceVersion> findVersion(String tenantId, UUID resourceId, int version) {
-    return jdbc.prepareStatement(
-        "SELECT "
-            + VERSION_COLUMNS
-            + " FROM resource_version v WHERE tenant_id = ? AND resource_id = ? AND version = ?",
-        statement -> {
-          statement.setString(1, tenantId);
-          statement.setObject(2, resourceId);
-          statement.setInt(3, version);
-          return single(statement.executeQuery(), ResourceRepository::version);
-        });
+    return versionsOfTenant(tenantId, "resource_id = ? AND version = ?", resourceId, version)
+        .stream()
+        .findFirst();
   }
 
   public Optional<ResourceVersion> findActiveVersion(String tenantId, UUID resourceId) {
-    return jdbc.prepareStatement(
-        "SELECT "
-            + VERSION_COLUMNS
-            + " FROM resource_version v WHERE tenant_id = ? AND resource_id = ? AND status = 'active'",
-        statement -> {
-          statement.setString(1, tenantId);
-          statement.setObject(2, resourceId);
-          return single(statement.executeQuery(), ResourceRepository::version);
-        });
+    return versionsOfTenant(tenantId, "resource_id = ? AND status = 'active'", resourceId).stream()
+        .findFirst();
   }
 
   public List<ResourceVersion> listVersions(String tenantId, UUID resourceId) {
+    return versionsOfTenant(tenantId, "resource_id = ? ORDER BY version", resourceId);
+  }
+
+  /** The tenant's versions that meet {@code condition}, whose {@code ?}s take {@code values}. */
+  private List<ResourceVersion> versionsOfTenant(
+      String tenantId, String condition, Object... values) {
     return jdbc.prepareStatement(
         "SELECT "
             + VERSION_COLUMNS
-            + " FROM resource_version v WHERE tenant_id = ? AND resource_id = ? ORDER BY version",
+            + " FROM resource_version v WHERE tenant_id = ? AND "
+            + condition,
         statement -> {
           statement.setString(1, tenantId);
-          statement.setObject(2, resourceId);
+          for (int i = 0; i < values.length; i++) {
+            statement.setObject(i + 2, values[i]);
+          }
           return all(statement.executeQuery(), ResourceRepository::version);
         });
   }
@@ -333,23 +307,22 @@ public class ResourceRepository {
 
   /** The version a pending review waits on, by the approval request's id. */
   public Optional<ResourceVersion> findVersionUnderReview(String tenantId, UUID approvalId) {
-    return jdbc.prepareStatement(
-        "SELECT "
-            + VERSION_COLUMNS
-            + " FROM resource_version v WHERE tenant_id = ? AND review_approval_id = ?",
-        statement -> {
-          statement.setString(1, tenantId);
-          statement.setObject(2, approvalId);
-          return single(statement.executeQuery(), ResourceRepository::version);
-        });
+    return versionsOfTenant(tenantId, "review_approval_id = ?", approvalId).stream().findFirst();
   }
 
   public Optional<Resource> findResourceById(String tenantId, UUID id) {
+    return resourceOfTenant(tenantId, "id = ?", id);
+  }
+
+  /** The tenant's resource that meets {@code condition}, whose {@code ?}s take {@code values}. */
+  private Optional<Resource> resourceOfTenant(String tenantId, String condition, Object... values) {
     return jdbc.prepareStatement(
-        "SELECT * FROM resource WHERE tenant_id = ? AND id = ?",
+        "SELECT * FROM resource WHERE tenant_id = ? AND " + condition,
         statement -> {
           statement.setString(1, tenantId);
-          statement.setObject(2, id);
+          for (int i = 0; i < values.length; i++) {
+            statement.setObject(i + 2, values[i]);
+          }
           return single(statement.executeQuery(), ResourceRepository::resource);
         });
   }
