@@ -7,6 +7,7 @@ import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.jdbc.DataSourceResolver;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -23,9 +24,11 @@ final class PostgresBuckets implements BucketStore {
 
   private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
 
-  PostgresBuckets(DataSource dataSource) {
+  PostgresBuckets(DataSource dataSource, DataSourceResolver resolver) {
+    // The injected data source is Micronaut Data's transaction-bound proxy; Bucket4j manages its
+    // own connections and transactions, so it gets the pool itself.
     this.buckets =
-        Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
+        Bucket4jPostgreSQL.selectForUpdateBasedBuilder(resolver.resolve(dataSource))
             .primaryKeyMapper(PrimaryKeyMapper.STRING)
             .table("rate_limit_bucket")
             .idColumn("id")
