@@ -8,7 +8,4 @@ interface BucketStore {
 
   /** Takes one token from the bucket {@code key}, creating it with {@code configuration}. */
   ConsumptionProbe tryConsume(String key, BucketConfiguration configuration);
-
-  /** Whether {@link #tryConsume} blocks (and so must not run on an event-loop thread). */
-  boolean blocks();
 }

@@ -42,11 +42,6 @@ final class InMemoryBuckets implements BucketStore {
     return new Entry(builder.build(), configuration.getBandwidths()[0].getCapacity());
   }
 
-  @Override
-  public boolean blocks() {
-    return false;
-  }
-
   /** Forgets full buckets (idle principals), so memory follows active callers, not all callers. */
   @Scheduled(fixedDelay = "5m")
   void forgetIdle() {

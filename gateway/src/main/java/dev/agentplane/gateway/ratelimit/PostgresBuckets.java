@@ -46,11 +46,6 @@ final class PostgresBuckets implements BucketStore {
     return buckets.builder().build(key, () -> configuration).tryConsumeAndReturnRemaining(1);
   }
 
-  @Override
-  public boolean blocks() {
-    return true;
-  }
-
   @Scheduled(fixedDelay = "1m")
   void removeExpired() {
     buckets.removeExpired(1000);

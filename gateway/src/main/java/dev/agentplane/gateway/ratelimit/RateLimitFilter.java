@@ -1,45 +1,37 @@
 package dev.agentplane.gateway.ratelimit;
 
 import dev.agentplane.gateway.edge.GatewayProblems;
-import dev.agentplane.gateway.routing.Upstream;
 import dev.agentplane.kit.problem.ProblemType;
 import dev.agentplane.kit.security.TenantPrincipal;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
-import io.micronaut.core.propagation.PropagatedContext;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.order.Ordered;
 import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MutableHttpResponse;
-import io.micronaut.http.annotation.Filter;
-import io.micronaut.http.filter.HttpServerFilter;
-import io.micronaut.http.filter.ServerFilterChain;
 import io.micronaut.http.filter.ServerFilterPhase;
-import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.security.authentication.Authentication;
-import jakarta.inject.Named;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.reactivestreams.Publisher;
-import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
- * Limits each authenticated {@code /v1/**} request twice, per tenant and per principal, with the
- * limits of the tenant's tier. Over either limit the answer is a 429 problem with {@code
- * Retry-After}; every answer carries {@code RateLimit-Policy} and {@code RateLimit}
+ * The rate-limit decision shared by the two filters (in-memory and PostgreSQL buckets). Limits each
+ * authenticated {@code /v1/**} request twice, per tenant and per principal, with the limits of the
+ * tenant's tier. Over either limit the answer is a 429 problem with {@code Retry-After}; every
+ * answer carries {@code RateLimit-Policy} and {@code RateLimit}
  * (draft-ietf-httpapi-ratelimit-headers-09). Runs right after security, before the proxy.
  */
-@Filter(Upstream.PROXIED_PATHS)
-final class RateLimitFilter implements HttpServerFilter {
+abstract class RateLimitFilter implements Ordered {
 
   static final String POLICY_HEADER = "RateLimit-Policy";
   static final String LIMIT_HEADER = "RateLimit";
+  private static final String OUTCOME = "agentplane.gateway.rateLimit";
 
   private record Limits(BucketConfiguration tenant, BucketConfiguration principal, String policy) {}
 
@@ -50,15 +42,13 @@ final class RateLimitFilter implements HttpServerFilter {
   private final Map<String, RateLimitTier> tiers;
   private final BucketStore store;
   private final GatewayProblems problems;
-  private final Scheduler blocking;
   private final Map<String, Limits> limitsByTier = new ConcurrentHashMap<>();
 
   RateLimitFilter(
       RateLimitSettings settings,
       List<RateLimitTier> tiers,
       BucketStore store,
-      GatewayProblems problems,
-      @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor) {
+      GatewayProblems problems) {
     this.settings = settings;
     this.tiers = tiers.stream().collect(Collectors.toMap(RateLimitTier::name, Function.identity()));
     if (!this.tiers.containsKey(settings.defaultTier())) {
@@ -69,33 +59,44 @@ final class RateLimitFilter implements HttpServerFilter {
     }
     this.store = store;
     this.problems = problems;
-    this.blocking = Schedulers.fromExecutorService(blockingExecutor);
   }
 
-  @Override
-  public Publisher<MutableHttpResponse<?>> doFilter(
-      HttpRequest<?> request, ServerFilterChain chain) {
+  /** The 429 to answer with, or null to let the request on. */
+  @Nullable
+  HttpResponse<?> limitNow(HttpRequest<?> request) {
     Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
     if (!settings.enabled() || authentication == null) {
-      return chain.proceed(request);
+      return null;
     }
     String tenant =
         String.valueOf(authentication.getAttributes().get(TenantPrincipal.TENANT_CLAIM));
-    String subject = authentication.getName();
-    if (!store.blocks()) {
-      return respond(request, chain, consume(tenant, subject));
-    }
-    // Blocking JDBC off the event loop; the request's propagated context (MDC, request id) goes
-    // along to the thread that continues the chain.
-    PropagatedContext context = PropagatedContext.getOrEmpty();
-    return Mono.fromCallable(() -> consume(tenant, subject))
-        .subscribeOn(blocking)
-        .flatMap(
+    return decide(request, consume(tenant, authentication.getName()));
+  }
+
+  void addHeaders(HttpRequest<?> request, MutableHttpResponse<?> response) {
+    request
+        .getAttribute(OUTCOME, Outcome.class)
+        .ifPresent(
             outcome -> {
-              try (PropagatedContext.Scope ignored = context.propagate()) {
-                return Mono.from(respond(request, chain, outcome));
-              }
+              response.getHeaders().set(POLICY_HEADER, outcome.policy());
+              response.getHeaders().set(LIMIT_HEADER, outcome.rateLimit());
             });
+  }
+
+  private @Nullable HttpResponse<?> decide(HttpRequest<?> request, Outcome outcome) {
+    request.setAttribute(OUTCOME, outcome);
+    if (outcome.allowed()) {
+      return null;
+    }
+    // A filter's response method does not see the response its own request method returned.
+    return problems
+        .response(
+            ProblemType.RATE_LIMITED,
+            "Rate limit exceeded; retry after " + outcome.retryAfterSeconds() + " s.",
+            request)
+        .header("Retry-After", Long.toString(outcome.retryAfterSeconds()))
+        .header(POLICY_HEADER, outcome.policy())
+        .header(LIMIT_HEADER, outcome.rateLimit());
   }
 
   private Outcome consume(String tenant, String subject) {
@@ -123,28 +124,6 @@ final class RateLimitFilter implements HttpServerFilter {
   private static Outcome refused(String name, ConsumptionProbe probe, String policy) {
     long retryAfter = Math.max(1, ceilSeconds(probe.getNanosToWaitForRefill()));
     return new Outcome(false, rateLimit(name, probe), policy, retryAfter);
-  }
-
-  private Publisher<MutableHttpResponse<?>> respond(
-      HttpRequest<?> request, ServerFilterChain chain, Outcome outcome) {
-    if (!outcome.allowed()) {
-      MutableHttpResponse<?> tooMany =
-          problems
-              .response(
-                  ProblemType.RATE_LIMITED,
-                  "Rate limit exceeded; retry after " + outcome.retryAfterSeconds() + " s.",
-                  request)
-              .header("Retry-After", Long.toString(outcome.retryAfterSeconds()));
-      return Mono.just(withHeaders(tooMany, outcome));
-    }
-    return Mono.from(chain.proceed(request)).map(response -> withHeaders(response, outcome));
-  }
-
-  private static MutableHttpResponse<?> withHeaders(
-      MutableHttpResponse<?> response, Outcome outcome) {
-    response.getHeaders().set(POLICY_HEADER, outcome.policy());
-    response.getHeaders().set(LIMIT_HEADER, outcome.rateLimit());
-    return response;
   }
 
   private Limits limitsOf(String tierName) {
