@@ -98,20 +98,8 @@ class TokenIT {
   @Test
   void clocksMayDisagreeByTheConfiguredSkewButNoMore() {
     Instant now = Instant.now();
-    String justExpired =
-        tokens.custom(
-            claims ->
-                claims
-                    .claim("tid", "acme")
-                    .issueTime(Date.from(now.minusSeconds(120)))
-                    .expirationTime(Date.from(now.minusSeconds(10))));
-    String longExpired =
-        tokens.custom(
-            claims ->
-                claims
-                    .claim("tid", "acme")
-                    .issueTime(Date.from(now.minusSeconds(120)))
-                    .expirationTime(Date.from(now.minusSeconds(60))));
+    String justExpired = expiredAgo(now, 10);
+    String longExpired = expiredAgo(now, 60);
     String almostValid =
         tokens.custom(
             claims -> claims.claim("tid", "acme").notBeforeTime(Date.from(now.plusSeconds(10))));
@@ -119,6 +107,15 @@ class TokenIT {
     assertThat(gateway.get("/v1/agents/skew", justExpired).statusCode()).isEqualTo(200);
     assertThat(gateway.get("/v1/agents/skew", almostValid).statusCode()).isEqualTo(200);
     assertThat(gateway.get("/v1/agents/skew", longExpired).statusCode()).isEqualTo(401);
+  }
+
+  private String expiredAgo(Instant now, long seconds) {
+    return tokens.custom(
+        claims ->
+            claims
+                .claim("tid", "acme")
+                .issueTime(Date.from(now.minusSeconds(120)))
+                .expirationTime(Date.from(now.minusSeconds(seconds))));
   }
 
   private static String hs384WithTheSecret() {
