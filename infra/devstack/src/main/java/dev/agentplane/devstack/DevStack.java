@@ -24,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
  * services as separate processes, waits until all are healthy and prints how to use them; Ctrl-C
  * stops everything. {@code down} stops a stack started from another terminal.
  *
- * <p>Arguments: {@code <repository root> up|down [options]} (see {@code ./agentplane help}).
+ * <p>Arguments: {@code <repository root> up|down|token [options]} (see {@code ./agentplane help}).
  */
 public final class DevStack {
 
@@ -51,13 +51,16 @@ public final class DevStack {
       System.setProperty("logback.configurationFile", "devstack-logback.xml");
     }
     if (args.length < 1) {
-      System.err.println("Usage: DevStack <repository root> up|down [options]");
+      System.err.println("Usage: DevStack <repository root> up|down|token [options]");
       System.exit(EXIT_USAGE);
     }
     String command = args.length > 1 ? args[1] : "up";
     List<String> flags = Arrays.asList(args).subList(Math.min(2, args.length), args.length);
     int exitCode;
     try {
+      if (command.equals("token")) {
+        System.exit(TokenCommand.run(Path.of(args[0]), flags, System.getenv()));
+      }
       StackOptions options = StackOptions.parse(Path.of(args[0]), flags, System.getenv());
       DevStack devStack = new DevStack(options, System.out, System.err);
       exitCode =

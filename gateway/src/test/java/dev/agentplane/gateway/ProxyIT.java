@@ -1,0 +1,258 @@
+package dev.agentplane.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentplane.testkit.TestPostgres;
+import dev.agentplane.testkit.TestTokens;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Routing by prefix, what crosses the gateway in headers, streamed bodies and Server-Sent Events,
+ * against three real upstream servers on loopback.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProxyIT {
+
+  private final TestTokens tokens = TestTokens.standard();
+  private StubUpstream registry;
+  private StubUpstream execution;
+  private StubUpstream approval;
+  private RunningGateway gateway;
+
+  @BeforeAll
+  void start() {
+    registry = StubUpstream.start("registry");
+    execution = StubUpstream.start("execution");
+    approval = StubUpstream.start("approval");
+    gateway =
+        RunningGateway.start(
+            RunningGateway.properties(
+                TestPostgres.get().createDatabase("ProxyIT"),
+                registry.url(),
+                execution.url(),
+                approval.url()));
+  }
+
+  @AfterAll
+  void stop() {
+    gateway.close();
+    registry.close();
+    execution.close();
+    approval.close();
+  }
+
+  @Test
+  void eachPrefixReachesTheServiceThatOwnsIt() {
+    String token = tokens.user(tenant(), "alice", "admin");
+    List<String[]> table =
+        List.of(
+            new String[] {"/v1/agents/a1", "registry"},
+            new String[] {"/v1/tools", "registry"},
+            new String[] {"/v1/secrets/s1", "registry"},
+            new String[] {"/v1/runs/r1", "execution"},
+            new String[] {"/v1/approvals/p1", "approval"},
+            new String[] {"/v1/webhooks/w1", "approval"});
+    for (String[] row : table) {
+      HttpResponse<String> response = gateway.get(row[0] + "?page=2", token);
+
+      assertThat(response.statusCode()).as(row[0]).isEqualTo(200);
+      assertThat(response.body()).as(row[0]).contains("\"upstream\":\"" + row[1] + "\"");
+    }
+    assertThat(registry.onlyRequestTo("/v1/agents/a1").query()).isEqualTo("page=2");
+  }
+
+  @Test
+  void aPathNoServiceOwnsIsNotFoundForAnAuthenticatedCallerAndUnauthorizedForAnonymous() {
+    assertThat(gateway.get("/v1/agentsX/1", tokens.user(tenant(), "alice", "admin")).statusCode())
+        .isEqualTo(404);
+    assertThat(gateway.get("/v1/nothing", null).statusCode()).isEqualTo(401);
+    assertThat(gateway.get("/v1/agents/a1", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void spoofedInternalHeadersNeverReachAServiceWhileTokenRequestIdAndTraceDo() {
+    String token = tokens.user(tenant(), "alice", "viewer");
+    String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    HttpResponse<String> response =
+        gateway.send(
+            gateway
+                .request("/v1/agents/spoofed", token)
+                .header("X-Tenant-Id", "someone-elses-tenant")
+                .header("X-Forwarded-User", "root")
+                .header("X-Forwarded-For", "10.6.6.6")
+                .header("X-User-Roles", "admin")
+                .header("X-Agentplane-Principal", "admin")
+                .header("Forwarded", "for=10.6.6.6")
+                .header("X-Request-Id", "client-chosen-id-42")
+                .header("traceparent", traceparent)
+                .GET());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("X-Request-Id")).hasValue("client-chosen-id-42");
+    StubUpstream.Seen seen = registry.onlyRequestTo("/v1/agents/spoofed");
+    assertThat(seen.headers())
+        .doesNotContainKeys(
+            "x-tenant-id",
+            "x-forwarded-user",
+            "x-user-roles",
+            "x-agentplane-principal",
+            "forwarded");
+    assertThat(seen.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
+    assertThat(seen.header("Authorization")).isEqualTo("Bearer " + token);
+    assertThat(seen.header("X-Request-Id")).isEqualTo("client-chosen-id-42");
+    assertThat(seen.header("traceparent")).isEqualTo(traceparent);
+  }
+
+  @Test
+  void aMalformedRequestIdIsReplacedAndATraceIsStartedBeforeForwarding() {
+    HttpResponse<String> response =
+        gateway.send(
+            gateway
+                .request("/v1/runs/fresh-ids", tokens.user(tenant(), "alice", "viewer"))
+                .header("X-Request-Id", "no spaces; allowed")
+                .GET());
+
+    String returned = response.headers().firstValue("X-Request-Id").orElseThrow();
+    assertThat(returned).isNotEqualTo("no spaces; allowed");
+    StubUpstream.Seen seen = execution.onlyRequestTo("/v1/runs/fresh-ids");
+    assertThat(seen.header("X-Request-Id")).isEqualTo(returned);
+    assertThat(seen.header("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+  }
+
+  @Test
+  void hopByHopHeadersAndThoseNamedInConnectionAreDroppedBothWays() throws Exception {
+    String token = tokens.user(tenant(), "alice", "viewer");
+    try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("GET /v1/agents/hop HTTP/1.1\r\n"
+                  + "Host: 127.0.0.1\r\n"
+                  + "Authorization: Bearer "
+                  + token
+                  + "\r\n"
+                  + "Connection: keep-alive, X-Drop-Me\r\n"
+                  + "Keep-Alive: timeout=5\r\n"
+                  + "TE: trailers\r\n"
+                  + "Proxy-Connection: keep-alive\r\n"
+                  + "X-Drop-Me: secret\r\n"
+                  + "X-Keep-Me: fine\r\n"
+                  + "\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      List<String> responseHead = readHead(socket.getInputStream());
+      assertThat(responseHead.getFirst()).startsWith("HTTP/1.1 200");
+      assertThat(responseHead)
+          .noneMatch(line -> line.toLowerCase().startsWith("x-upstream-secret"));
+    }
+    StubUpstream.Seen seen = registry.onlyRequestTo("/v1/agents/hop");
+    assertThat(seen.headers())
+        .doesNotContainKeys("x-drop-me", "keep-alive", "te", "proxy-connection");
+    assertThat(seen.header("X-Keep-Me")).isEqualTo("fine");
+  }
+
+  @Test
+  void requestBodiesReachTheServiceWhole() {
+    byte[] body = new byte[256 * 1024];
+    java.util.Arrays.fill(body, (byte) 'a');
+    HttpResponse<String> response =
+        gateway.send(
+            gateway
+                .request("/v1/runs", tokens.user(tenant(), "alice", "operator"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("\"bytes\":" + body.length);
+    assertThat(execution.requestsTo("/v1/runs"))
+        .anySatisfy(seen -> assertThat(seen.body()).hasSize(body.length));
+  }
+
+  @Test
+  void aBodyOverTheCapIsRefusedWith413BeforeAnyServiceSeesIt() {
+    byte[] body = new byte[1024 * 1024 + 1];
+    HttpResponse<String> response =
+        gateway.send(
+            gateway
+                .request("/v1/agents/too-big", tokens.user(tenant(), "alice", "builder"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+
+    assertThat(response.statusCode()).isEqualTo(413);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+    assertThat(registry.requestsTo("/v1/agents/too-big")).isEmpty();
+  }
+
+  @Test
+  void serverSentEventsPassThroughOneByOneAsTheyHappen() throws Exception {
+    HttpRequest request =
+        gateway
+            .request("/v1/runs/r1/events", tokens.user(tenant(), "alice", "viewer"))
+            .header("Accept", "text/event-stream")
+            .GET()
+            .build();
+    long sent = System.nanoTime();
+    HttpResponse<InputStream> response =
+        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("text/event-stream"));
+
+    List<String> data = new ArrayList<>();
+    long firstEventMillis = -1;
+    boolean completeAtFirstEvent = true;
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        if (line.startsWith("data:")) {
+          data.add(line.substring(5).trim());
+          if (firstEventMillis < 0) {
+            firstEventMillis = Duration.ofNanos(System.nanoTime() - sent).toMillis();
+            // The upstream sends its last event 2 s in: the stream must still be open now.
+            completeAtFirstEvent = data.size() == StubUpstream.EVENTS;
+          }
+        }
+      }
+    }
+
+    assertThat(firstEventMillis).isBetween(0L, 499L);
+    assertThat(completeAtFirstEvent).isFalse();
+    List<String> expected = new ArrayList<>();
+    for (int n = 1; n <= StubUpstream.EVENTS; n++) {
+      expected.add("{\"n\":" + n + "}");
+    }
+    assertThat(data).containsExactlyElementsOf(expected);
+  }
+
+  private static List<String> readHead(InputStream in) throws Exception {
+    BufferedReader reader =
+        new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
+    List<String> head = new ArrayList<>();
+    String line;
+    while ((line = reader.readLine()) != null && !line.isEmpty()) {
+      head.add(line);
+    }
+    return head;
+  }
+
+  private static String tenant() {
+    return "tenant-" + UUID.randomUUID();
+  }
+}

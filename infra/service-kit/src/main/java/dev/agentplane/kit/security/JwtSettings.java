@@ -1,0 +1,26 @@
+package dev.agentplane.kit.security;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+
+/**
+ * How every service checks a token's signature and lifetime ({@code agentplane.jwt.*}).
+ *
+ * @param keySource {@code hs256} (dev: a shared secret) or {@code jwks} (production: the identity
+ *     provider's published keys); set by {@code ServiceKitContextConfigurer}
+ * @param secret the HS256 secret, at least 32 bytes ({@code AGENTPLANE_JWT_SECRET})
+ * @param clockSkew how far the clocks of the issuer and this service may disagree when {@code exp}
+ *     and {@code nbf} are checked ({@code AGENTPLANE_JWT_CLOCK_SKEW})
+ */
+@ConfigurationProperties("agentplane.jwt")
+public record JwtSettings(
+    @Bindable(defaultValue = "hs256") @NotBlank String keySource,
+    @Bindable(defaultValue = "agentplane-dev-secret-change-me-0123456789abcdef") @NotBlank
+        String secret,
+    @Bindable(defaultValue = "30s") @NotNull Duration clockSkew) {
+
+  public static final String KEY_SOURCE_PROPERTY = "agentplane.jwt.key-source";
+}
