@@ -132,10 +132,10 @@ class AgentResolutionIT extends RegistryTestSupport {
 
     Reply badMode = api().get(resolved + "?mode=staging", builder);
     assertThat(badMode.status()).isEqualTo(400);
-    assertThat(badMode.errorPointers()).containsExactly("?mode");
+    assertThat(badMode.errorPointers()).containsExactly("/mode");
     Reply badVersion = api().get(resolved + "?version=latest", builder);
     assertThat(badVersion.status()).isEqualTo(400);
-    assertThat(badVersion.errorPointers()).containsExactly("?version");
+    assertThat(badVersion.errorPointers()).containsExactly("/version");
     assertThat(api().get(resolved + "?version=9&mode=debug", builder).status()).isEqualTo(404);
   }
 

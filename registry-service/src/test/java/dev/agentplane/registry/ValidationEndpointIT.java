@@ -76,7 +76,11 @@ class ValidationEndpointIT extends RegistryTestSupport {
             user(tenant, "admin"),
             "{\"value\":\"s3cr3t-value\"}",
             java.util.Map.of());
-    assertThat(api().post(validate, builder, null).body().path("valid").asBoolean()).isTrue();
+    JsonNode valid = api().post(validate, builder, null).body();
+    assertThat(valid.path("valid").asBoolean()).isTrue();
+    assertThat(valid.path("errors").isArray()).as(valid.toString()).isTrue();
+    assertThat(valid.path("errors")).isEmpty();
+    assertThat(valid.path("warnings").isArray()).as(valid.toString()).isTrue();
   }
 
   @Test

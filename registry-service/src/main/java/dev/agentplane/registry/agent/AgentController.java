@@ -61,6 +61,6 @@ class AgentController extends VersionedResourceController {
     }
     throw new BadRequestException(
         "mode must be production or debug",
-        List.of(new FieldError("?mode", "invalid_value", "mode must be production or debug")));
+        List.of(new FieldError("/mode", "invalid_value", "mode must be production or debug")));
   }
 }

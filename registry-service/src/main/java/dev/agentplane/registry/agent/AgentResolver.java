@@ -113,7 +113,7 @@ public class AgentResolver {
           "version must be active or a version number",
           List.of(
               new FieldError(
-                  "?version", "invalid_value", "version must be active or a version number")));
+                  "/version", "invalid_value", "version must be active or a version number")));
     }
     VersionHead version =
         versions.stream()
@@ -136,7 +136,7 @@ public class AgentResolver {
                   : "archived versions never run"),
           List.of(
               new FieldError(
-                  "?version",
+                  "/version",
                   "not_runnable",
                   "version " + number + " is " + version.status().wireValue())));
     }

@@ -1,5 +1,6 @@
 package dev.agentplane.registry.validation;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.serde.annotation.Serdeable;
 
 /**
@@ -11,4 +12,5 @@ import io.micronaut.serde.annotation.Serdeable;
  * @param message what is wrong, for a human
  */
 @Serdeable
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record ValidationIssue(String pointer, String code, String message) {}

@@ -1,5 +1,6 @@
 package dev.agentplane.registry.validation;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
 
@@ -7,6 +8,8 @@ import java.util.List;
  * What {@code :validate} answers and {@code :promote} refuses with: errors block, warnings don't.
  */
 @Serdeable
+// Empty lists are answers too: {"valid":true,"errors":[],"warnings":[]}.
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record ValidationReport(
     boolean valid, List<ValidationIssue> errors, List<ValidationIssue> warnings) {
 

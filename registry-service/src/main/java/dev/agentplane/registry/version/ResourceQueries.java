@@ -135,6 +135,6 @@ public class ResourceQueries {
   private static BadRequestException badQuery(String parameter, String message) {
     return new BadRequestException(
         "Invalid query parameter " + parameter,
-        List.of(new FieldError("?" + parameter, "invalid_value", message)));
+        List.of(new FieldError("/" + parameter, "invalid_value", message)));
   }
 }

@@ -5,6 +5,7 @@ import dev.agentplane.kit.problem.BadRequestException;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
+import dev.agentplane.registry.JsonBody;
 import dev.agentplane.registry.validation.ValidationReport;
 import dev.agentplane.registry.version.VersionViews.PromotionView;
 import dev.agentplane.registry.version.VersionViews.ResourcePage;

@@ -6,6 +6,15 @@ import java.util.List;
 public final class BadRequestException extends ProblemException {
 
   public BadRequestException(String detail, List<FieldError> errors) {
-    super(ProblemType.INVALID_REQUEST, ProblemType.INVALID_REQUEST.slug(), detail, errors);
+    this(ProblemType.INVALID_REQUEST, detail, errors);
+  }
+
+  private BadRequestException(ProblemType type, String detail, List<FieldError> errors) {
+    super(type, type.slug(), detail, errors);
+  }
+
+  /** A body that does not even parse: the same problem type the framework's parser answers with. */
+  public static BadRequestException malformed(String detail, List<FieldError> errors) {
+    return new BadRequestException(ProblemType.MALFORMED_REQUEST, detail, errors);
   }
 }

@@ -1,4 +1,4 @@
-package dev.agentplane.registry.version;
+package dev.agentplane.registry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.kit.problem.BadRequestException;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.problem.PayloadTooLargeException;
+import dev.agentplane.registry.version.SpecJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -53,9 +54,18 @@ public final class JsonBody {
     try {
       parsed = raw == null || raw.isBlank() ? null : JSON.readTree(raw);
     } catch (JsonProcessingException e) {
-      throw new BadRequestException(
-          "The body is not valid JSON: " + e.getOriginalMessage(),
-          List.of(new FieldError("", "malformed_json", e.getOriginalMessage())));
+      // Never the parser's message: it quotes the token it choked on, which may be a secret.
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " (line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr()
+                  + ")";
+      throw BadRequestException.malformed(
+          "The body is not valid JSON" + where,
+          List.of(new FieldError("", "malformed_json", "not valid JSON" + where)));
     }
     if (!(parsed instanceof ObjectNode object)) {
       throw new BadRequestException(
@@ -131,6 +141,12 @@ public final class JsonBody {
           List.of(new FieldError("/" + field, "wrong_type", field + " must be a string")));
     }
     return value.asText();
+  }
+
+  /** An optional string field; null when absent, a 400 when not a string. */
+  public String optionalText(String field) {
+    JsonNode value = body.get(field);
+    return value == null || value.isNull() ? null : text(field);
   }
 
   /** An optional positive integer field; null when absent. */
