@@ -200,6 +200,30 @@ class ProxyIT {
   }
 
   @Test
+  void aChunkedBodyUnderTheCapReachesTheServiceWhole() throws Exception {
+    List<String> responseHead =
+        postChunked("/v1/runs/chunked", tokens.user(tenant(), "alice", "operator"), 4);
+
+    assertThat(responseHead.getFirst()).startsWith("HTTP/1.1 200");
+    assertThat(execution.onlyRequestTo("/v1/runs/chunked").body()).hasSize(4 * CHUNK);
+  }
+
+  @Test
+  void aChunkedBodyOverTheCapIsRefusedWith413BeforeAnyServiceSeesIt() throws Exception {
+    // 1 MiB + 64 KiB, with no Content-Length to check up front.
+    List<String> responseHead =
+        postChunked("/v1/agents/chunked-too-big", tokens.user(tenant(), "alice", "builder"), 17);
+
+    assertThat(responseHead.getFirst()).startsWith("HTTP/1.1 413");
+    assertThat(responseHead)
+        .anyMatch(
+            line ->
+                line.toLowerCase(java.util.Locale.ROOT)
+                    .startsWith("content-type: application/problem+json"));
+    assertThat(registry.anyRequestArrivedAt("/v1/agents/chunked-too-big")).isFalse();
+  }
+
+  @Test
   void serverSentEventsPassThroughOneByOneAsTheyHappen() throws Exception {
     HttpRequest request =
         gateway
@@ -239,6 +263,53 @@ class ProxyIT {
       expected.add("{\"n\":" + n + "}");
     }
     assertThat(data).containsExactlyElementsOf(expected);
+  }
+
+  private static final int CHUNK = 64 * 1024;
+
+  /** POSTs {@code chunks} chunks of 64 KiB with {@code Transfer-Encoding: chunked}. */
+  private List<String> postChunked(String path, String token, int chunks) throws Exception {
+    byte[] chunk = new byte[CHUNK];
+    java.util.Arrays.fill(chunk, (byte) 'a');
+    try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+      OutputStream out = socket.getOutputStream();
+      // The gateway may answer (and stop reading) before the whole body is written: the writer
+      // runs beside the reader and gives up quietly when the connection is closed under it.
+      Thread writer =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      out.write(
+                          ("POST "
+                                  + path
+                                  + " HTTP/1.1\r\n"
+                                  + "Host: 127.0.0.1\r\n"
+                                  + "Authorization: Bearer "
+                                  + token
+                                  + "\r\n"
+                                  + "Content-Type: application/json\r\n"
+                                  + "Transfer-Encoding: chunked\r\n"
+                                  + "\r\n")
+                              .getBytes(StandardCharsets.US_ASCII));
+                      for (int n = 0; n < chunks; n++) {
+                        out.write(
+                            (Integer.toHexString(CHUNK) + "\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        out.write(chunk);
+                        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                      }
+                      out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                      out.flush();
+                    } catch (java.io.IOException closedByTheGateway) {
+                      // the gateway refused early and closed the connection
+                    }
+                  });
+      socket.setSoTimeout(10_000);
+      List<String> head = readHead(socket.getInputStream());
+      writer.join(Duration.ofSeconds(10));
+      return head;
+    }
   }
 
   private static List<String> readHead(InputStream in) throws Exception {

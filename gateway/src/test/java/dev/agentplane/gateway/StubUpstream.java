@@ -20,8 +20,8 @@ import java.util.stream.Collectors;
 /**
  * A real HTTP server on loopback standing in for a service behind the gateway: it records every
  * request it sees (headers included) and answers {@code /health/readiness} with 200, {@code
- * .../slow} after a delay, {@code .../events} with ten Server-Sent Events 200 ms apart, and
- * anything else with a small JSON document naming itself and the path.
+ * .../slow} after a delay, {@code .../events} with ten Server-Sent Events 200 ms apart, {@code
+ * .../missing} with 404, and anything else with a small JSON document naming itself and the path.
  */
 final class StubUpstream implements AutoCloseable {
 
@@ -44,6 +44,7 @@ final class StubUpstream implements AutoCloseable {
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
   private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<String> arrived = new ConcurrentLinkedQueue<>();
 
   private StubUpstream(String name) throws IOException {
     this.name = name;
@@ -74,6 +75,14 @@ final class StubUpstream implements AutoCloseable {
     return seen.stream().filter(request -> request.path().equals(path)).toList();
   }
 
+  /**
+   * Whether any request to a path got as far as its headers, even one whose body never arrived
+   * whole (those are missing from {@link #requestsTo}).
+   */
+  boolean anyRequestArrivedAt(String path) {
+    return arrived.contains(path);
+  }
+
   Seen onlyRequestTo(String path) {
     List<Seen> requests = requestsTo(path);
     if (requests.size() != 1) {
@@ -84,6 +93,7 @@ final class StubUpstream implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().getPath();
+    arrived.add(path);
     byte[] body = exchange.getRequestBody().readAllBytes();
     if (path.equals("/health/readiness")) {
       respond(exchange, 200, "{\"status\":\"UP\"}");
@@ -108,6 +118,8 @@ final class StubUpstream implements AutoCloseable {
           TimeUnit.MILLISECONDS);
     } else if (path.endsWith("/events")) {
       streamEvents(exchange);
+    } else if (path.endsWith("/missing")) {
+      respond(exchange, 404, "{\"upstream\":\"" + name + "\",\"missing\":\"" + path + "\"}");
     } else {
       respond(
           exchange,

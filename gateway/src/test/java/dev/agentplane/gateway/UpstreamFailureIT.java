@@ -13,7 +13,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Honest failures: a stopped upstream is a 502 and a slow one a 504, both problem+json naming the
- * upstream; the gateway's health reports the stopped upstream DOWN by name.
+ * upstream; the gateway's health and readiness report the stopped upstream DOWN by name.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UpstreamFailureIT {
@@ -76,6 +76,19 @@ class UpstreamFailureIT {
         .contains("\"upstream-execution\":{\"name\":\"gateway\",\"status\":\"DOWN\"")
         .contains("\"upstream-registry\":{\"name\":\"gateway\",\"status\":\"UP\"")
         .contains("\"upstream-approval\":{\"name\":\"gateway\",\"status\":\"UP\"");
+  }
+
+  @Test
+  void readinessIsDownWithTheStoppedUpstreamWhileLivenessStaysUp() {
+    HttpResponse<String> readiness =
+        gateway.get("/health/readiness", tokens.user("ops", "olga", "admin"));
+
+    assertThat(readiness.statusCode()).isEqualTo(503);
+    assertThat(readiness.body())
+        .contains("\"upstream-execution\":{\"name\":\"gateway\",\"status\":\"DOWN\"")
+        .contains("\"upstream-registry\":{\"name\":\"gateway\",\"status\":\"UP\"");
+    assertThat(gateway.get("/health/readiness", null).statusCode()).isEqualTo(503);
+    assertThat(gateway.get("/health/liveness", null).statusCode()).isEqualTo(200);
   }
 
   private static void assertProblem(HttpResponse<String> response, String slug, String upstream) {

@@ -9,8 +9,10 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MutableHttpHeaders;
 import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.ServerHttpRequest;
 import io.micronaut.http.annotation.Filter;
 import io.micronaut.http.client.exceptions.ReadTimeoutException;
+import io.micronaut.http.exceptions.ContentLengthExceededException;
 import io.micronaut.http.filter.HttpServerFilter;
 import io.micronaut.http.filter.ServerFilterChain;
 import io.micronaut.http.filter.ServerFilterPhase;
@@ -68,14 +70,54 @@ final class UpstreamProxyFilter implements HttpServerFilter {
               request));
     }
     if (request.getContentLength() > maxBodyBytes) {
-      return Mono.just(
-          problems.response(
-              ProblemType.PAYLOAD_TOO_LARGE,
-              "The request body is larger than the gateway accepts (" + maxBodyBytes + " bytes).",
-              request));
+      return Mono.just(tooLarge(request));
     }
     UpstreamClients.UpstreamClient target = clients.get(upstream);
-    MutableHttpRequest<?> outgoing = forwardable(request, target.baseUri());
+    if (request instanceof ServerHttpRequest<?> server
+        && server.byteBody().expectedLength().isEmpty()) {
+      // A chunked body announces no length to check: it is read (up to the cap) before anything
+      // is sent upstream, so an oversized one is refused here rather than cut off mid-stream.
+      return Mono.fromFuture(server.byteBody().buffer())
+          .flatMap(
+              buffered -> {
+                byte[] body;
+                try (buffered) {
+                  body = buffered.toByteArray();
+                }
+                if (body.length > maxBodyBytes) {
+                  return Mono.just(tooLarge(request));
+                }
+                return send(upstream, target, request, withBody(request, body));
+              })
+          .onErrorResume(UpstreamProxyFilter::isTooLarge, tooBig -> Mono.just(tooLarge(request)));
+    }
+    return send(upstream, target, request, request.mutate());
+  }
+
+  /** The request again, with a body already read in place of the stream it arrived as. */
+  private static MutableHttpRequest<?> withBody(HttpRequest<?> request, byte[] body) {
+    MutableHttpRequest<Object> copy =
+        HttpRequest.create(request.getMethod(), request.getUri().toString());
+    request
+        .getHeaders()
+        .forEach((name, values) -> values.forEach(value -> copy.getHeaders().add(name, value)));
+    copy.getHeaders().remove(HttpHeaders.TRANSFER_ENCODING);
+    return copy.body(body);
+  }
+
+  private MutableHttpResponse<?> tooLarge(HttpRequest<?> request) {
+    return problems.response(
+        ProblemType.PAYLOAD_TOO_LARGE,
+        "The request body is larger than the gateway accepts (" + maxBodyBytes + " bytes).",
+        request);
+  }
+
+  private Mono<MutableHttpResponse<?>> send(
+      Upstream upstream,
+      UpstreamClients.UpstreamClient target,
+      HttpRequest<?> request,
+      MutableHttpRequest<?> outgoing) {
+    forwardable(request, outgoing, target.baseUri());
     long started = System.nanoTime();
     return Mono.from(target.proxy().proxy(outgoing))
         .<MutableHttpResponse<?>>map(
@@ -92,11 +134,10 @@ final class UpstreamProxyFilter implements HttpServerFilter {
             });
   }
 
-  private static MutableHttpRequest<?> forwardable(HttpRequest<?> request, URI base) {
-    MutableHttpRequest<?> outgoing =
-        request
-            .mutate()
-            .uri(uri -> uri.scheme(base.getScheme()).host(base.getHost()).port(base.getPort()));
+  /** Points the outgoing request at the upstream and settles the headers it carries there. */
+  private static void forwardable(
+      HttpRequest<?> request, MutableHttpRequest<?> outgoing, URI base) {
+    outgoing.uri(uri -> uri.scheme(base.getScheme()).host(base.getHost()).port(base.getPort()));
     MutableHttpHeaders headers = outgoing.getHeaders();
     ForwardedHeaders.strip(headers, true);
     // The kit's correlation filter decided the id and trace context; a malformed one from the
@@ -118,7 +159,6 @@ final class UpstreamProxyFilter implements HttpServerFilter {
     if (host != null) {
       headers.set("X-Forwarded-Host", host);
     }
-    return outgoing;
   }
 
   /**
@@ -165,6 +205,15 @@ final class UpstreamProxyFilter implements HttpServerFilter {
       if (t instanceof ReadTimeoutException
           || t instanceof TimeoutException
           || t instanceof io.netty.handler.timeout.ReadTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isTooLarge(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ContentLengthExceededException) {
         return true;
       }
     }
