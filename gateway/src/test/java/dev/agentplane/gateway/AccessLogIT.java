@@ -53,9 +53,7 @@ class AccessLogIT {
 
     registry = StubUpstream.start("registry");
     approval = StubUpstream.start("approval");
-    StubUpstream execution = StubUpstream.start("execution");
-    String stoppedExecution = execution.url();
-    execution.close();
+    String stoppedExecution = StubUpstream.urlOfAStoppedUpstream("execution");
     gateway =
         RunningGateway.start(
             RunningGateway.properties(

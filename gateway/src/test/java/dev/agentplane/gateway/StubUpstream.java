@@ -54,6 +54,13 @@ final class StubUpstream implements AutoCloseable {
     server.start();
   }
 
+  /** The URL of an upstream that was started and stopped again: connections to it are refused. */
+  static String urlOfAStoppedUpstream(String name) {
+    StubUpstream stopped = start(name);
+    stopped.close();
+    return stopped.url();
+  }
+
   static StubUpstream start(String name) {
     try {
       return new StubUpstream(name);

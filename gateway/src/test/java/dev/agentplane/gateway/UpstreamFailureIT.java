@@ -27,9 +27,7 @@ class UpstreamFailureIT {
   void start() {
     registry = StubUpstream.start("registry");
     approval = StubUpstream.start("approval");
-    StubUpstream execution = StubUpstream.start("execution");
-    String stoppedExecution = execution.url();
-    execution.close();
+    String stoppedExecution = StubUpstream.urlOfAStoppedUpstream("execution");
     Map<String, Object> properties =
         RunningGateway.properties(
             TestPostgres.get().createDatabase("UpstreamFailureIT"),
