@@ -20,12 +20,17 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Exit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One real single-node Kafka broker (KRaft, combined broker and controller) per test JVM, started
  * on first use from the Apache Kafka server jars.
  */
 public final class TestKafka {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TestKafka.class);
 
   private final KafkaClusterTestKit cluster;
 
@@ -44,6 +49,13 @@ public final class TestKafka {
   }
 
   private static TestKafka start() {
+    // A broker that meets a fatal error, even while the JVM shuts down after the last test, calls
+    // Exit.halt(1): the test JVM would die or end with a failing exit code that Failsafe reports
+    // as a broken fork although every test passed. Log it instead; the tests see the broker fail.
+    Exit.setExitProcedure(
+        (status, message) -> LOG.error("Embedded Kafka asked to exit({}): {}", status, message));
+    Exit.setHaltProcedure(
+        (status, message) -> LOG.error("Embedded Kafka asked to halt({}): {}", status, message));
     try {
       KafkaClusterTestKit cluster =
           new KafkaClusterTestKit.Builder(
