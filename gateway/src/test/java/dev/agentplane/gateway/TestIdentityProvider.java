@@ -21,9 +21,7 @@ import dev.agentplane.testkit.TestTokens;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Base64;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,21 +93,7 @@ final class TestIdentityProvider implements AutoCloseable {
 
   /** The platform's standard claims for a user of {@code tenant}, valid for ten minutes. */
   static JWTClaimsSet.Builder claims(String tenant) {
-    Instant now = Instant.now();
-    JWTClaimsSet.Builder claims =
-        new JWTClaimsSet.Builder()
-            .subject("alice")
-            .issuer(TestTokens.ISSUER)
-            .audience(List.of(TestTokens.AUDIENCE))
-            .issueTime(Date.from(now))
-            .notBeforeTime(Date.from(now.minusSeconds(1)))
-            .expirationTime(Date.from(now.plusSeconds(600)))
-            .claim("roles", List.of("admin"))
-            .claim("ptype", "user");
-    if (tenant != null) {
-      claims.claim("tid", tenant);
-    }
-    return claims;
+    return TestTokens.adminClaims(tenant, "alice");
   }
 
   static String sign(JWK key, JWTClaimsSet claims) {

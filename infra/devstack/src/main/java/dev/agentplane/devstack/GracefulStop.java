@@ -60,6 +60,7 @@ final class GracefulStop {
         return false;
       }
       try {
+        // Poll interval, bounded by the deadline above (why not onExit(): see the Javadoc).
         Thread.sleep(POLL.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -57,6 +57,7 @@ public final class LoadDriver {
     latencies.reset();
     phase = Phase.MEASURE;
     long started = System.nanoTime();
+    // The measured phase is a wall-clock window too; the workers record latencies meanwhile.
     Thread.sleep(options.duration().toMillis());
     Histogram measured = latencies.getIntervalHistogram();
     long elapsedNanos = System.nanoTime() - started;

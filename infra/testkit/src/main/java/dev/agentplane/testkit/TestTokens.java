@@ -120,8 +120,21 @@ public final class TestTokens {
         .user(tenantId, "someone", "admin");
   }
 
+  /**
+   * Every standard claim of a valid admin user of {@code tenantId} (no {@code tid} when null), for
+   * tests that sign with a key source of their own (RS256/ES256 through a JWKS).
+   */
+  public static JWTClaimsSet.Builder adminClaims(String tenantId, String subject) {
+    return claims(ISSUER, tenantId, subject, "user", Set.of("admin"));
+  }
+
   private JWTClaimsSet.Builder claims(
       String tenantId, String subject, String ptype, Set<String> roles) {
+    return claims(issuer, tenantId, subject, ptype, roles);
+  }
+
+  private static JWTClaimsSet.Builder claims(
+      String issuer, String tenantId, String subject, String ptype, Set<String> roles) {
     Instant now = Instant.now();
     JWTClaimsSet.Builder builder =
         new JWTClaimsSet.Builder()

@@ -21,10 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Date;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,20 +101,7 @@ class JwksKeySourceIT implements RealInfrastructure {
   }
 
   private String rs256Token(String tenant) throws Exception {
-    Instant now = Instant.now();
-    JWTClaimsSet.Builder claims =
-        new JWTClaimsSet.Builder()
-            .subject("alice")
-            .issuer(TestTokens.ISSUER)
-            .audience(List.of(TestTokens.AUDIENCE))
-            .issueTime(Date.from(now))
-            .notBeforeTime(Date.from(now.minusSeconds(1)))
-            .expirationTime(Date.from(now.plusSeconds(600)))
-            .claim("roles", List.of("admin"))
-            .claim("ptype", "user");
-    if (tenant != null) {
-      claims.claim("tid", tenant);
-    }
+    JWTClaimsSet.Builder claims = TestTokens.adminClaims(tenant, "alice");
     SignedJWT jwt =
         new SignedJWT(
             new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signingKey.getKeyID()).build(),
