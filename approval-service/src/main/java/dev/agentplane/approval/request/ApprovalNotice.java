@@ -7,9 +7,9 @@ import java.util.UUID;
 
 /**
  * Something subscribers should hear about an approval request, published with Micronaut's {@code
- * ApplicationEventPublisher} inside the transaction that made the change: listeners run on the
- * same thread and transaction, so whatever they queue (webhook deliveries) commits or rolls back
- * with the change itself.
+ * ApplicationEventPublisher} inside the transaction that made the change: listeners run on the same
+ * thread and transaction, so whatever they queue (webhook deliveries) commits or rolls back with
+ * the change itself.
  *
  * @param noticeId unique per notice; subscribers deduplicate on it (it becomes the {@code
  *     webhook-id} of every delivery made for it)
@@ -17,7 +17,12 @@ import java.util.UUID;
  * @param data the approval request as {@code GET /v1/approvals/{id}} shows it after the change
  */
 public record ApprovalNotice(
-    UUID noticeId, String tenantId, String type, UUID approvalId, Instant occurredAt, JsonNode data) {
+    UUID noticeId,
+    String tenantId,
+    String type,
+    UUID approvalId,
+    Instant occurredAt,
+    JsonNode data) {
 
   public static final String TYPE_REQUESTED = "approval.requested";
   public static final String TYPE_DECIDED = "approval.decided";
