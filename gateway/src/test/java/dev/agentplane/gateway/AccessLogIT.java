@@ -150,6 +150,19 @@ class AccessLogIT {
     }
   }
 
+  @Test
+  void aOneTimeActionLinkIsLoggedWithItsTokenRedacted() {
+    String linkToken = "eyJsaW5rIjoiYXBwcm92ZSJ9.c2VjcmV0LWxpbmstc2lnbmF0dXJl";
+    HttpResponse<String> response =
+        gateway.get("/v1/webhooks/inbound/acme/links/" + linkToken, null);
+    assertThat(response.statusCode()).isEqualTo(200);
+
+    assertThat(onlyLineFor(requestId(response)))
+        .contains("tenant=- subject=- method=GET path=/v1/webhooks/inbound/acme/links/[redacted]")
+        .contains("route=approval status=200")
+        .doesNotContain(linkToken);
+  }
+
   /** The one access-log line carrying a request id, once it is written. */
   private String onlyLineFor(String requestId) {
     String marker = "request_id=" + requestId + " ";

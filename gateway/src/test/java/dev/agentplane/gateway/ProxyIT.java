@@ -86,6 +86,37 @@ class ProxyIT {
   }
 
   @Test
+  void signedInboundMessagesReachTheApprovalServiceWithoutATokenAndStillLoseSpoofedHeaders() {
+    HttpResponse<String> response =
+        gateway.send(
+            gateway
+                .request("/v1/webhooks/inbound/acme/decisions", null)
+                .header("webhook-id", "msg_1")
+                .header("webhook-timestamp", "1700000000")
+                .header("webhook-signature", "v1,c2lnbmF0dXJl")
+                .header("X-Tenant-Id", "someone-elses-tenant")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"decision\":\"approve\"}")));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    StubUpstream.Seen seen = approval.onlyRequestTo("/v1/webhooks/inbound/acme/decisions");
+    assertThat(seen.header("webhook-id")).isEqualTo("msg_1");
+    assertThat(seen.header("webhook-signature")).isEqualTo("v1,c2lnbmF0dXJl");
+    assertThat(seen.headers()).doesNotContainKeys("x-tenant-id", "authorization");
+    assertThat(new String(seen.body(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"decision\":\"approve\"}");
+  }
+
+  @Test
+  void onlyTheInboundPrefixWithATenantIsOpenWithoutAToken() {
+    assertThat(gateway.get("/v1/webhooks/w1", null).statusCode()).isEqualTo(401);
+    assertThat(gateway.get("/v1/webhooks/inbound", null).statusCode()).isEqualTo(401);
+    assertThat(gateway.get("/v1/webhooks/inbound/", null).statusCode()).isEqualTo(401);
+    assertThat(gateway.get("/v1/approvals/inbound/acme", null).statusCode()).isEqualTo(401);
+    assertThat(gateway.get("/v1/webhooks/inbound/acme/links/tok", null).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
   void spoofedInternalHeadersNeverReachAServiceWhileTokenRequestIdAndTraceDo() {
     String token = tokens.user(tenant(), "alice", "viewer");
     String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";

@@ -64,6 +64,30 @@ class RateLimitIT {
   }
 
   @Test
+  void unsignedInboundMessagesHaveTheirOwnBucketPerClaimedTenantApartFromTheTenantsApi() {
+    RunningGateway gateway =
+        start(TestPostgres.get().createDatabase("RateLimitIT_inbound"), "memory");
+    String tenant = "tenant-" + UUID.randomUUID();
+    String inbound = "/v1/webhooks/inbound/" + tenant + "/decisions";
+
+    for (int i = 0; i < PRINCIPAL_LIMIT; i++) {
+      assertThat(gateway.get(inbound, null).statusCode()).as("message %d", i + 1).isEqualTo(200);
+    }
+    HttpResponse<String> refused = gateway.get(inbound, null);
+    HttpResponse<String> otherTenant =
+        gateway.get("/v1/webhooks/inbound/other-" + UUID.randomUUID() + "/decisions", null);
+    HttpResponse<String> tenantsOwnApi =
+        gateway.get("/v1/agents/p", tokens.user(tenant, "alice", "viewer"));
+
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    assertThat(otherTenant.statusCode()).isEqualTo(200);
+    assertThat(tenantsOwnApi.statusCode()).isEqualTo(200);
+    assertThat(tenantsOwnApi.headers().firstValue("RateLimit"))
+        .hasValueSatisfying(value -> assertThat(value).startsWith("\"principal\";r=2;"));
+  }
+
+  @Test
   void inPostgresTwoGatewaysShareOneTenantLimit() {
     TestPostgres.TestDatabase database = TestPostgres.get().createDatabase("RateLimitIT_shared");
     RunningGateway first = start(database, "postgres");

@@ -1,5 +1,6 @@
 package dev.agentplane.gateway.edge;
 
+import dev.agentplane.gateway.routing.SignedInboundRule;
 import dev.agentplane.kit.correlation.Correlation;
 import dev.agentplane.kit.security.TenantPrincipal;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -84,7 +85,7 @@ final class TelemetryFilter implements Ordered {
           tenant == null ? "-" : tenant,
           authentication == null ? "-" : authentication.getName(),
           request.getMethodName(),
-          request.getPath(),
+          SignedInboundRule.loggablePath(request.getPath()),
           route,
           status,
           upstreamNanos < 0 ? "-" : millis(upstreamNanos),

@@ -1,6 +1,7 @@
 package dev.agentplane.gateway.ratelimit;
 
 import dev.agentplane.gateway.edge.GatewayProblems;
+import dev.agentplane.gateway.routing.SignedInboundRule;
 import dev.agentplane.kit.problem.ProblemType;
 import dev.agentplane.kit.security.TenantPrincipal;
 import io.github.bucket4j.BucketConfiguration;
@@ -64,9 +65,17 @@ abstract class RateLimitFilter implements Ordered {
   /** The 429 to answer with, or null to let the request on. */
   @Nullable
   HttpResponse<?> limitNow(HttpRequest<?> request) {
-    Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
-    if (!settings.enabled() || authentication == null) {
+    if (!settings.enabled()) {
       return null;
+    }
+    Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
+    if (authentication == null) {
+      // Signed inbound messages have no principal: they get one principal-sized bucket per
+      // claimed tenant, apart from the tenant's own, so a flood of forged ones cannot use up the
+      // tenant's API allowance.
+      return SignedInboundRule.claimedTenant(request.getPath())
+          .map(tenant -> decide(request, consumeInbound(tenant)))
+          .orElse(null);
     }
     String tenant =
         String.valueOf(authentication.getAttributes().get(TenantPrincipal.TENANT_CLAIM));
@@ -119,6 +128,14 @@ abstract class RateLimitFilter implements Ordered {
             : rateLimit("tenant", tenantProbe),
         limits.policy(),
         0);
+  }
+
+  private Outcome consumeInbound(String tenant) {
+    Limits limits = limitsByTier.computeIfAbsent(settings.tierOf(tenant), this::limitsOf);
+    ConsumptionProbe probe = store.tryConsume("i:" + tenant, limits.principal());
+    return probe.isConsumed()
+        ? new Outcome(true, rateLimit("principal", probe), limits.policy(), 0)
+        : refused("principal", probe, limits.policy());
   }
 
   private static Outcome refused(String name, ConsumptionProbe probe, String policy) {
