@@ -11,6 +11,7 @@ public abstract sealed class ProblemException extends RuntimeException
         ConflictException,
         ValidationFailedException,
         ForbiddenException,
+        UnauthorizedException,
         PreconditionFailedException,
         PreconditionRequiredException,
         PayloadTooLargeException,

@@ -80,6 +80,11 @@ class ProblemJsonIT implements RealInfrastructure {
         .isEqualTo("https://agentplane.dev/problems/version-immutable");
     assertThat(conflict.get("retryable").getBooleanValue()).isFalse();
 
+    JsonNode unsigned = problemOf(HttpRequest.POST("/probe/signed", "{}").bearerAuth(builder), 401);
+    assertThat(unsigned.get("type").getStringValue())
+        .isEqualTo("https://agentplane.dev/problems/invalid-signature");
+    assertThat(unsigned.get("detail").getStringValue()).isEqualTo("No signature matches");
+
     JsonNode unprocessable = problemOf(HttpRequest.POST("/probe/rules", "{}"), 422);
     assertThat(pointers(unprocessable)).containsExactly("/tools/0/name");
     assertThat(codes(unprocessable)).containsExactly("unknown_tool");

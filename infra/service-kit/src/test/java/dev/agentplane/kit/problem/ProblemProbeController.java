@@ -52,6 +52,11 @@ class ProblemProbeController {
     throw new ConflictException("version-immutable", "Only drafts can change");
   }
 
+  @Post("/signed")
+  void signed() {
+    throw new UnauthorizedException("invalid-signature", "No signature matches");
+  }
+
   @Post("/rules")
   void rules() {
     throw new ValidationFailedException(
