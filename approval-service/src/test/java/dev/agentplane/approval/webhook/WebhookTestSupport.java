@@ -3,6 +3,7 @@ package dev.agentplane.approval.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.approval.request.ApprovalNotice;
 import dev.agentplane.approval.webhook.ApprovalApi.Reply;
@@ -16,7 +17,6 @@ import java.sql.Connection;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -60,11 +60,10 @@ abstract class WebhookTestSupport implements RealInfrastructure {
 
   protected static String subscriptionBody(String url, String... eventTypes) {
     ObjectNode body = ApprovalApi.JSON.createObjectNode().put("url", url);
-    body.putArray("eventTypes")
-        .addAll(
-            List.of(eventTypes).stream()
-                .map(t -> ApprovalApi.JSON.getNodeFactory().textNode(t))
-                .toList());
+    ArrayNode types = body.putArray("eventTypes");
+    for (String type : eventTypes) {
+      types.add(type);
+    }
     return body.toString();
   }
 
