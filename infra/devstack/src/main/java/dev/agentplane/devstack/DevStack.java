@@ -237,6 +237,9 @@ public final class DevStack {
     environment.put("AGENTPLANE_JWT_SECRET", jwtSecret);
     environment.put("AGENTPLANE_JWT_ISSUER", options.jwtIssuer());
     environment.put("AGENTPLANE_LOG_FORMAT", options.logFormat());
+    // Development only: webhooks may go to plain-http receivers on this machine.
+    environment.put("AGENTPLANE_WEBHOOK_REQUIRE_HTTPS", "false");
+    environment.put("AGENTPLANE_WEBHOOK_ALLOWED_HOSTS", "localhost,127.0.0.1");
     for (AgentPlaneService service : AgentPlaneService.values()) {
       environment.put(service.urlVariable(), "http://127.0.0.1:" + options.port(service));
     }

@@ -1,5 +1,6 @@
 package dev.agentplane.registry.secret;
 
+import dev.agentplane.kit.sealing.AesGcmSealer;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import jakarta.inject.Singleton;
 import java.sql.ResultSet;
@@ -21,7 +22,7 @@ class SecretRepository {
   }
 
   /** Inserts or replaces the value; true when the name was new. */
-  boolean upsert(String tenantId, String name, SecretVault.Sealed sealed, String by, Instant at) {
+  boolean upsert(String tenantId, String name, AesGcmSealer.Sealed sealed, String by, Instant at) {
     return jdbc.prepareStatement(
         """
         INSERT INTO secret (tenant_id, name, key_id, nonce, ciphertext,
@@ -67,7 +68,7 @@ class SecretRepository {
         });
   }
 
-  Optional<SecretVault.Sealed> find(String tenantId, String name) {
+  Optional<AesGcmSealer.Sealed> find(String tenantId, String name) {
     return jdbc.prepareStatement(
         "SELECT key_id, nonce, ciphertext FROM secret WHERE tenant_id = ? AND name = ?",
         statement -> {
@@ -76,7 +77,7 @@ class SecretRepository {
           try (ResultSet rows = statement.executeQuery()) {
             return rows.next()
                 ? Optional.of(
-                    new SecretVault.Sealed(
+                    new AesGcmSealer.Sealed(
                         rows.getString("key_id"),
                         rows.getBytes("nonce"),
                         rows.getBytes("ciphertext")))

@@ -1,6 +1,7 @@
 package dev.agentplane.registry.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.kit.outbound.OutboundHostGuard;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;

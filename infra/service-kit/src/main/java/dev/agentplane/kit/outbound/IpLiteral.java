@@ -1,4 +1,4 @@
-package dev.agentplane.registry.validation;
+package dev.agentplane.kit.outbound;
 
 import java.util.Optional;
 

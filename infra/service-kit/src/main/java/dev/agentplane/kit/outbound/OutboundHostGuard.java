@@ -1,5 +1,9 @@
-package dev.agentplane.registry.validation;
+package dev.agentplane.kit.outbound;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -9,30 +13,107 @@ import java.util.Optional;
  * private, unspecified, multicast or reserved address, no name that means this machine or a cloud
  * metadata service, unless the tenant has allowlisted exactly that host.
  *
- * <p>It judges the host as written and never resolves a name: validation must not do I/O, and an
- * answer from DNS now proves nothing about the address a call will reach later (DNS rebinding), so
- * execution re-checks the resolved address at call time.
+ * <p>{@link #judge} looks at the host as written and never resolves a name: spec validation must
+ * not do I/O. {@link #judgeResolved} also resolves the name and judges every address it gets, for
+ * callers about to connect (or accepting a URL they will call); since an answer from DNS now proves
+ * nothing about the address reached later (DNS rebinding), callers judge again right before each
+ * call.
  */
-final class OutboundHostGuard {
+public final class OutboundHostGuard {
 
   /** Whether a host may be called, and if not, why. */
-  sealed interface Verdict {
+  public sealed interface Verdict {
+    /** The host may be called. */
     record Allowed() implements Verdict {}
 
+    /** The host (or an address it resolves to) is one the platform must not call. */
     record Refused(String reason) implements Verdict {}
+
+    /** The name does not resolve (now): not refused, but nothing to call either. */
+    record Unresolved(String reason) implements Verdict {}
+  }
+
+  /** Name resolution, replaceable in tests; {@link #SYSTEM} asks the JVM's resolver. */
+  @FunctionalInterface
+  public interface HostResolver {
+    HostResolver SYSTEM = InetAddress::getAllByName;
+
+    InetAddress[] resolve(String host) throws UnknownHostException;
   }
 
   private OutboundHostGuard() {}
 
-  static Verdict judge(String host, List<String> allowlist) {
+  /** Judges the host as written, without DNS. */
+  public static Verdict judge(String host, List<String> allowlist) {
     String normalized = normalize(host);
-    for (String allowed : allowlist) {
-      if (allowed != null && normalize(allowed).equals(normalized)) {
-        return new Verdict.Allowed();
-      }
+    if (allowlisted(normalized, allowlist)) {
+      return new Verdict.Allowed();
     }
     Optional<String> refusal = refusalOf(normalized);
     return refusal.<Verdict>map(Verdict.Refused::new).orElseGet(Verdict.Allowed::new);
+  }
+
+  /**
+   * Judges the host as written and then every address it resolves to: a public name that resolves
+   * to a private address is refused like the address itself. An allowlisted host is never resolved.
+   */
+  public static Verdict judgeResolved(String host, List<String> allowlist, HostResolver resolver) {
+    String normalized = normalize(host);
+    if (allowlisted(normalized, allowlist)) {
+      return new Verdict.Allowed();
+    }
+    Optional<String> refusal = refusalOf(normalized);
+    if (refusal.isPresent()) {
+      return new Verdict.Refused(refusal.get());
+    }
+    if (IpLiteral.parse(normalized).isPresent()) {
+      return new Verdict.Allowed();
+    }
+    InetAddress[] addresses;
+    try {
+      addresses = resolver.resolve(normalized);
+    } catch (UnknownHostException e) {
+      return new Verdict.Unresolved("'" + normalized + "' does not resolve");
+    }
+    if (addresses == null || addresses.length == 0) {
+      return new Verdict.Unresolved("'" + normalized + "' does not resolve");
+    }
+    for (InetAddress address : addresses) {
+      Optional<String> addressRefusal = refusalOf(address);
+      if (addressRefusal.isPresent()) {
+        return new Verdict.Refused(
+            "'" + normalized + "' resolves to a refused address: " + addressRefusal.get());
+      }
+    }
+    return new Verdict.Allowed();
+  }
+
+  private static boolean allowlisted(String normalized, List<String> allowlist) {
+    for (String allowed : allowlist) {
+      if (allowed != null && normalize(allowed).equals(normalized)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Optional<String> refusalOf(InetAddress address) {
+    byte[] bytes = address.getAddress();
+    if (address instanceof Inet4Address) {
+      long value = 0;
+      for (byte b : bytes) {
+        value = (value << 8) | (b & 0xff);
+      }
+      return refusalOf(new IpLiteral.V4(value));
+    }
+    if (address instanceof Inet6Address) {
+      int[] groups = new int[8];
+      for (int i = 0; i < 8; i++) {
+        groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+      }
+      return refusalOf(new IpLiteral.V6(groups));
+    }
+    return Optional.of(address + " is an address of an unknown family");
   }
 
   // Case, IPv6 brackets and a trailing root dot do not change which host a name means.
@@ -73,7 +154,7 @@ final class OutboundHostGuard {
 
   private static Optional<String> refusalOf(IpLiteral.V4 address) {
     String range = rangeOf(address);
-    return range == null ? Optional.empty() : Optional.of(address + " is a " + range + " address");
+    return range == null ? Optional.empty() : Optional.of(address + " is " + range);
   }
 
   private static String rangeOf(IpLiteral.V4 address) {

@@ -1,0 +1,77 @@
+package dev.agentplane.approval.webhook;
+
+import dev.agentplane.kit.sealing.AesGcmSealer;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Subscription signing secrets: minted as {@code whsec_} + base64 of 32 random bytes (the Standard
+ * Webhooks form), sealed at rest with AES-256-GCM bound to the tenant and subscription, opened only
+ * to sign a delivery.
+ */
+@Singleton
+class WebhookSecrets {
+
+  private static final int SECRET_BYTES = 32;
+  // Dev only: lets `./agentplane up` work out of the box; a deployment sets its own key.
+  private static final String DEV_KEY_ID = "dev";
+  private static final String DEV_KEY = "YWdlbnRwbGFuZS1kZXYtd2ViaG9va3Mta2V5LTMyYnk=";
+
+  private final SecureRandom random = new SecureRandom();
+  private final AesGcmSealer sealer;
+
+  WebhookSecrets(WebhookSettings settings) {
+    String key = settings.secretKey();
+    // One configured key; its id is a fingerprint, so a row sealed under a key that has since been
+    // replaced says so instead of failing as "tampered".
+    Map<String, String> keys =
+        key == null || key.isBlank() ? Map.of() : Map.of(fingerprint(key.trim()), key);
+    this.sealer =
+        AesGcmSealer.fromConfig(
+            "agentplane.approval.webhooks.secret-key",
+            "AGENTPLANE_WEBHOOK_SECRETS_KEY",
+            null,
+            keys,
+            DEV_KEY_ID,
+            DEV_KEY);
+  }
+
+  /** A new secret, shown to the subscriber once. */
+  String mint() {
+    byte[] bytes = new byte[SECRET_BYTES];
+    random.nextBytes(bytes);
+    return StandardWebhooks.SECRET_PREFIX + Base64.getEncoder().encodeToString(bytes);
+  }
+
+  AesGcmSealer.Sealed seal(String tenantId, UUID subscriptionId, String secret) {
+    return sealer.seal(secret, associatedData(tenantId, subscriptionId));
+  }
+
+  String open(String tenantId, UUID subscriptionId, AesGcmSealer.Sealed sealed) {
+    return sealer.open(
+        sealed,
+        associatedData(tenantId, subscriptionId),
+        "The signing secret of webhook " + subscriptionId);
+  }
+
+  private static String associatedData(String tenantId, UUID subscriptionId) {
+    return tenantId + "\u0000webhook\u0000" + subscriptionId;
+  }
+
+  private static String fingerprint(String key) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return "k-" + HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.agentplane.approval.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.approval.webhook.ApprovalApi.Reply;
+import dev.agentplane.testkit.RealInfrastructure;
+import dev.agentplane.testkit.TestTokens;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Base of the webhook tests: the approval service on real PostgreSQL and Kafka with loopback
+ * receivers allowlisted and the retry schedule shrunk to fractions of a second; an HTTP driver;
+ * notices published the way the approval core publishes them (inside a transaction); a fresh tenant
+ * per {@link #newTenant()}.
+ */
+abstract class WebhookTestSupport implements RealInfrastructure {
+
+  protected final TestTokens tokens = TestTokens.standard();
+
+  @Inject protected EmbeddedServer server;
+  @Inject protected ApplicationEventPublisher<ApprovalNotice> notices;
+  @Inject protected TransactionOperations<Connection> transactions;
+
+  @Override
+  public Map<String, String> getProperties() {
+    Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
+    properties.put("agentplane.approval.webhooks.require-https", "false");
+    properties.put("agentplane.approval.webhooks.allowed-hosts", "localhost,127.0.0.1");
+    properties.put("agentplane.approval.webhooks.retry-schedule", "150ms,150ms,150ms");
+    properties.put("agentplane.approval.webhooks.read-timeout", "1s");
+    properties.put("agentplane.approval.webhooks.connect-timeout", "1s");
+    properties.put("agentplane.approval.webhooks.poll-interval", "100ms");
+    return properties;
+  }
+
+  protected ApprovalApi api() {
+    return new ApprovalApi(server.getURI());
+  }
+
+  protected static String newTenant() {
+    return "t-" + UUID.randomUUID();
+  }
+
+  protected String admin(String tenant) {
+    return tokens.user(tenant, "alice", "admin");
+  }
+
+  protected static String subscriptionBody(String url, String... eventTypes) {
+    ObjectNode body = ApprovalApi.JSON.createObjectNode().put("url", url);
+    ArrayNode types = body.putArray("eventTypes");
+    for (String type : eventTypes) {
+      types.add(type);
+    }
+    return body.toString();
+  }
+
+  /** Subscribes the URL to the event types as the tenant's admin; returns the 201 body. */
+  protected JsonNode subscribe(String tenant, String url, String... eventTypes) {
+    Reply created = api().post("/v1/webhooks", admin(tenant), subscriptionBody(url, eventTypes));
+    assertThat(created.status()).as(created.raw()).isEqualTo(201);
+    return created.body();
+  }
+
+  /** A notice of the tenant whose data names the approval. */
+  protected static ApprovalNotice notice(String tenant, String type) {
+    UUID approval = UUID.randomUUID();
+    ObjectNode data =
+        ApprovalApi.JSON
+            .createObjectNode()
+            .put("id", approval.toString())
+            .put("status", type.substring(type.indexOf('.') + 1))
+            .put("note", "naïve — ünïcode");
+    return new ApprovalNotice(
+        UUID.randomUUID(),
+        tenant,
+        type,
+        approval,
+        Instant.now().truncatedTo(ChronoUnit.MILLIS),
+        data);
+  }
+
+  /** Publishes as the approval core does: inside the transaction of the change, which commits. */
+  protected void publish(ApprovalNotice notice) {
+    transactions.executeWrite(
+        status -> {
+          notices.publishEvent(notice);
+          return null;
+        });
+  }
+
+  /** The deliveries of the webhook, newest first, as the delivery log shows them. */
+  protected JsonNode deliveries(String tenant, String webhookId) {
+    Reply log = api().get("/v1/webhooks/" + webhookId + "/deliveries", admin(tenant));
+    assertThat(log.status()).as(log.raw()).isEqualTo(200);
+    return log.body().path("items");
+  }
+
+  /** Asserts the reply is an RFC 9457 problem of this status whose type ends with the slug. */
+  protected static void assertProblem(Reply reply, int status, String slug) {
+    assertThat(reply.status()).as(reply.raw()).isEqualTo(status);
+    assertThat(reply.contentType()).as(reply.raw()).isEqualTo("application/problem+json");
+    assertThat(reply.body().path("type").asText()).as(reply.raw()).endsWith("/" + slug);
+  }
+}

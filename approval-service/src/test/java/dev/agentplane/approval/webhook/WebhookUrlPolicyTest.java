@@ -1,0 +1,94 @@
+package dev.agentplane.approval.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Which URLs a tenant may subscribe, with DNS answered by the test. */
+class WebhookUrlPolicyTest {
+
+  private static final Map<String, String> DNS =
+      Map.of(
+          "hooks.example.com", "93.184.216.34",
+          "rebound.example.com", "10.1.2.3",
+          "imds.example.com", "169.254.169.254",
+          "internal.example.com", "192.168.7.7");
+
+  private static WebhookUrlPolicy policy(boolean requireHttps, List<String> allowedHosts) {
+    WebhookSettings settings =
+        new WebhookSettings(
+            null,
+            requireHttps,
+            allowedHosts,
+            Duration.ofHours(24),
+            List.of(Duration.ofSeconds(5)),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(15),
+            16,
+            Duration.ofSeconds(1),
+            true);
+    return new WebhookUrlPolicy(
+        settings,
+        List.of(new WebhookUrlPolicy.TenantHosts("acme", List.of("internal.example.com"))),
+        host -> {
+          String address = DNS.get(host);
+          if (address == null) {
+            throw new UnknownHostException(host);
+          }
+          return new InetAddress[] {InetAddress.getByName(address)};
+        });
+  }
+
+  @Test
+  void aPublicHttpsUrlIsAccepted() {
+    assertThat(policy(true, List.of()).refusalOf("t1", "https://hooks.example.com/agentplane"))
+        .isEmpty();
+  }
+
+  @Test
+  void plainHttpIsRefusedUnlessHttpsIsNotRequired() {
+    assertThat(policy(true, List.of()).refusalOf("t1", "http://hooks.example.com/"))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("https"));
+    assertThat(policy(false, List.of()).refusalOf("t1", "http://hooks.example.com/")).isEmpty();
+  }
+
+  @Test
+  void aNameResolvingToAPrivateOrMetadataAddressIsRefused() {
+    WebhookUrlPolicy policy = policy(true, List.of());
+
+    assertThat(policy.refusalOf("t1", "https://rebound.example.com/"))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("10.1.2.3", "private"));
+    assertThat(policy.refusalOf("t1", "https://imds.example.com/"))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("169.254.169.254"));
+  }
+
+  @Test
+  void aNameThatDoesNotResolveIsRefused() {
+    assertThat(policy(true, List.of()).refusalOf("t1", "https://nowhere.example.com/"))
+        .hasValue("'nowhere.example.com' does not resolve");
+  }
+
+  @Test
+  void allowlistsApplyGloballyOrToTheirTenantOnly() {
+    WebhookUrlPolicy policy = policy(true, List.of("rebound.example.com"));
+
+    assertThat(policy.refusalOf("t1", "https://rebound.example.com/")).isEmpty();
+    assertThat(policy.refusalOf("acme", "https://internal.example.com/")).isEmpty();
+    assertThat(policy.refusalOf("t1", "https://internal.example.com/")).isPresent();
+  }
+
+  @Test
+  void credentialsFragmentsAndOverlongUrlsAreRefused() {
+    WebhookUrlPolicy policy = policy(true, List.of());
+
+    assertThat(policy.refusalOf("t1", "https://u:p@hooks.example.com/")).isPresent();
+    assertThat(policy.refusalOf("t1", "https://hooks.example.com/#x")).isPresent();
+    assertThat(policy.refusalOf("t1", "https://hooks.example.com/" + "a".repeat(2048))).isPresent();
+    assertThat(policy.refusalOf("t1", "https:///nohost")).isPresent();
+  }
+}
