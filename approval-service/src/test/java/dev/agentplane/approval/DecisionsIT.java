@@ -12,15 +12,10 @@ import dev.agentplane.contracts.ApprovalDecided;
 import dev.agentplane.contracts.ApprovalOutcome;
 import dev.agentplane.contracts.Topics;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,7 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DecisionsIT extends ApprovalTestSupport {
 
-  @Inject TransactionOperations<Connection> transactions;
+  @Inject OutboxRows outbox;
 
   @Test
   void twoOfThreeApprovalsDecideApprovedAndTheThirdApproverIsTooLate() {
@@ -290,7 +285,7 @@ class DecisionsIT extends ApprovalTestSupport {
     JsonNode view = api().get(pathOf(request), approver(tenant, "x")).body();
     assertThat(view.path("status").asText()).isEqualTo("approved");
     assertThat(view.path("approvals").asInt()).isEqualTo(3);
-    assertThat(decidedEventsInOutbox(idOf(request))).isEqualTo(1);
+    assertThat(outbox.decidedEventsFor(idOf(request))).isEqualTo(1);
     try (EventTap tap = new EventTap(Topics.APPROVALS_DECIDED)) {
       tap.await(ApprovalDecided.class, e -> e.approvalId().equals(idOf(request)));
       // Then nothing more arrives for it: the relay has sent its one row (checked above).
@@ -305,24 +300,6 @@ class DecisionsIT extends ApprovalTestSupport {
     assertThat(notices.typesFor(idOf(request)))
         .filteredOn(ApprovalNotice.TYPE_DECIDED::equals)
         .hasSize(1);
-  }
-
-  private int decidedEventsInOutbox(UUID approvalId) {
-    return transactions.executeRead(
-        status -> {
-          try (PreparedStatement statement =
-              status
-                  .getConnection()
-                  .prepareStatement(
-                      "SELECT count(*) FROM outbox_event WHERE topic = ? AND message_key = ?")) {
-            statement.setString(1, Topics.APPROVALS_DECIDED);
-            statement.setString(2, approvalId.toString());
-            try (ResultSet rows = statement.executeQuery()) {
-              rows.next();
-              return rows.getInt(1);
-            }
-          }
-        });
   }
 
   private static ObjectNode approveWith(JsonNode edited) {

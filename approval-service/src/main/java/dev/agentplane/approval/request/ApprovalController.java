@@ -141,12 +141,14 @@ class ApprovalController {
   @Consumes(MediaType.APPLICATION_JSON)
   ApprovalView cancel(
       TenantPrincipal principal, @PathVariable String id, @Nullable @Body String body) {
+    UUID approvalId = uuid(id);
     boolean internalService = principal.isService() && principal.roles().contains(Role.INTERNAL);
     if (!internalService && !principal.roles().contains(Role.ADMIN)) {
+      // Another tenant's request stays a 404 whoever asks; only then is the role refused.
+      queries.get(principal.tenantId(), approvalId);
       throw new ForbiddenException(
           "Cancelling a request needs a service principal with role internal, or an admin");
     }
-    UUID approvalId = uuid(id);
     String reason = RequestBody.parse(body, Set.of("reason")).optionalText("reason", 2000);
     return requests.cancel(principal.tenantId(), approvalId, principal.subject(), reason);
   }
