@@ -4,21 +4,31 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * What an approval is about: a tool call ({@code runId}, {@code toolCallId}) or a version promotion
- * ({@code resourceKind}, {@code resourceId}, {@code version}); the parts of the other kind are
- * null.
+ * What an approval is about: a tool call ({@code runId}, {@code toolCallId}), a version promotion
+ * ({@code resourceKind}, {@code resourceId}, {@code version}) or a custom gate ({@code reference},
+ * chosen by the service that opened it); the parts of the other kinds are null.
  */
 public record ApprovalSubject(
-    UUID runId, String toolCallId, ResourceKind resourceKind, UUID resourceId, Integer version) {
+    UUID runId,
+    String toolCallId,
+    ResourceKind resourceKind,
+    UUID resourceId,
+    Integer version,
+    String reference) {
 
   /** The subject of a gated tool call. */
   public static ApprovalSubject toolCall(UUID runId, String toolCallId) {
-    return new ApprovalSubject(runId, toolCallId, null, null, null);
+    return new ApprovalSubject(runId, toolCallId, null, null, null, null);
   }
 
   /** The subject of a promotion waiting for review. */
   public static ApprovalSubject promotion(ResourceKind kind, UUID resourceId, int version) {
-    return new ApprovalSubject(null, null, kind, resourceId, version);
+    return new ApprovalSubject(null, null, kind, resourceId, version, null);
+  }
+
+  /** The subject of a custom gate, e.g. {@code deploy/prod/2024-06-01}. */
+  public static ApprovalSubject custom(String reference) {
+    return new ApprovalSubject(null, null, null, null, null, reference);
   }
 
   /**
@@ -36,6 +46,10 @@ public record ApprovalSubject(
           + "/version/"
           + version;
     }
-    throw new IllegalStateException("Approval subject names neither a tool call nor a version");
+    if (reference != null) {
+      return "custom/" + reference;
+    }
+    throw new IllegalStateException(
+        "Approval subject names neither a tool call, a version nor a reference");
   }
 }

@@ -327,6 +327,23 @@ final class EventFixtures {
         new ApprovalPolicy(1, List.of("approver"), true, null, ExpiryOutcome.REJECT));
   }
 
+  static ApprovalDecided aCustomApprovalDecided(String tenant) {
+    return new ApprovalDecided(
+        UUID.randomUUID(),
+        OCCURRED_AT,
+        1,
+        tenant,
+        UUID.randomUUID(),
+        ApprovalKind.CUSTOM,
+        ApprovalSubject.custom("deploy/prod/42"),
+        ApprovalOutcome.REJECTED,
+        null,
+        null,
+        "Not during the freeze",
+        List.of("user-approver-1"),
+        OCCURRED_AT.minusSeconds(1));
+  }
+
   static ApprovalDecided anApprovalDecidedWithEdits(String tenant) {
     JsonNode diff =
         JSON.arrayNode()

@@ -151,6 +151,21 @@ class EventSchemasTest {
   }
 
   @Test
+  void aCustomApprovalNamesAReferenceAndNothingElseIsNeeded() {
+    ObjectNode data = dataOf(EventFixtures.aCustomApprovalDecided(EventFixtures.aTenant()));
+    assertThat(EventSchemas.validate("dev.agentplane.approval.decided", data)).isEmpty();
+    assertThat(EventFixtures.aCustomApprovalDecided("t").subject().key())
+        .isEqualTo("custom/deploy/prod/42");
+
+    ((ObjectNode) data.get("subject")).remove("reference");
+
+    assertThat(EventSchemas.validate("dev.agentplane.approval.decided", data))
+        .singleElement()
+        .asString()
+        .startsWith("/subject/reference:");
+  }
+
+  @Test
   void argumentEditsMustBeAJsonPatch() {
     ObjectNode data = dataOf(EventFixtures.anApprovalDecidedWithEdits(EventFixtures.aTenant()));
     data.putArray("argumentsDiff").addObject().put("op", "rename").put("path", "/amount");

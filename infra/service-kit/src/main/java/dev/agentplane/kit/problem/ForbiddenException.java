@@ -6,6 +6,14 @@ import java.util.List;
 public final class ForbiddenException extends ProblemException {
 
   public ForbiddenException(String detail) {
-    super(ProblemType.FORBIDDEN, ProblemType.FORBIDDEN.slug(), detail, List.of());
+    this(ProblemType.FORBIDDEN.slug(), detail);
+  }
+
+  /**
+   * A refusal with its own stable problem slug, e.g. {@code requester-cannot-decide}, for a client
+   * that needs to tell one reason from another.
+   */
+  public ForbiddenException(String typeSlug, String detail) {
+    super(ProblemType.FORBIDDEN, typeSlug, detail, List.of());
   }
 }
