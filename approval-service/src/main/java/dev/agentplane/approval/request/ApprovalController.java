@@ -11,6 +11,7 @@ import dev.agentplane.contracts.ExpiryOutcome;
 import dev.agentplane.contracts.PrincipalType;
 import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.ResourceKind;
+import dev.agentplane.kit.json.JsonRequestBody;
 import dev.agentplane.kit.problem.ForbiddenException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
@@ -118,17 +119,8 @@ class ApprovalController {
   @Consumes(MediaType.APPLICATION_JSON)
   ApprovalView decide(TenantPrincipal principal, @PathVariable String id, @Body String body) {
     UUID approvalId = uuid(id);
-    RequestBody decision = RequestBody.parse(body, Set.of("decision", "reason", "editedArguments"));
-    String verdict = decision.text("decision");
     DecisionCommand command =
-        new DecisionCommand(
-            Verdict.fromWire(verdict)
-                .orElseThrow(
-                    () ->
-                        decision.bad(
-                            "decision", "invalid_value", "decision must be approve or reject")),
-            decision.optionalText("reason"),
-            decision.optionalJson("editedArguments"));
+        DecisionCommand.read(JsonRequestBody.parse(body, DecisionCommand.FIELDS));
     Approver approver =
         new Approver(
             principal.subject(),
@@ -149,12 +141,12 @@ class ApprovalController {
       throw new ForbiddenException(
           "Cancelling a request needs a service principal with role internal, or an admin");
     }
-    String reason = RequestBody.parse(body, Set.of("reason")).optionalText("reason", 2000);
+    String reason = JsonRequestBody.parse(body, Set.of("reason")).optionalText("reason", 2000);
     return requests.cancel(principal.tenantId(), approvalId, principal.subject(), reason);
   }
 
   private static ApprovalRequests.OpenCommand openCommand(TenantPrincipal principal, String raw) {
-    RequestBody body = RequestBody.parse(raw, CREATE_FIELDS);
+    JsonRequestBody body = JsonRequestBody.parse(raw, CREATE_FIELDS);
     ApprovalKind kind = kind(body);
     ApprovalSubject subject = subject(body, kind);
     String title = body.optionalText("title", MAX_TITLE);
@@ -196,7 +188,7 @@ class ApprovalController {
         body.optionalDuration("escalateAfter"));
   }
 
-  private static ApprovalKind kind(RequestBody body) {
+  private static ApprovalKind kind(JsonRequestBody body) {
     String kind = body.optionalText("kind");
     if (kind == null) {
       return ApprovalKind.CUSTOM;
@@ -209,19 +201,19 @@ class ApprovalController {
     throw body.bad("kind", "invalid_value", "kind must be one of custom, tool_call, promotion");
   }
 
-  private static ApprovalSubject subject(RequestBody body, ApprovalKind kind) {
+  private static ApprovalSubject subject(JsonRequestBody body, ApprovalKind kind) {
     return switch (kind) {
       case CUSTOM -> {
-        RequestBody subject = body.object("subject", Set.of("reference"));
+        JsonRequestBody subject = body.object("subject", Set.of("reference"));
         String reference = subject.optionalText("reference", MAX_REFERENCE);
         yield ApprovalSubject.custom(reference == null ? subject.text("reference") : reference);
       }
       case TOOL_CALL -> {
-        RequestBody subject = body.object("subject", Set.of("runId", "toolCallId"));
+        JsonRequestBody subject = body.object("subject", Set.of("runId", "toolCallId"));
         yield ApprovalSubject.toolCall(subject.uuid("runId"), subject.text("toolCallId"));
       }
       case PROMOTION -> {
-        RequestBody subject =
+        JsonRequestBody subject =
             body.object("subject", Set.of("resourceKind", "resourceId", "version"));
         String resourceKind = subject.text("resourceKind");
         ResourceKind resource =
@@ -242,7 +234,7 @@ class ApprovalController {
     };
   }
 
-  private static ExpiryOutcome onExpiry(RequestBody body, String value) {
+  private static ExpiryOutcome onExpiry(JsonRequestBody body, String value) {
     return switch (value) {
       case "approve" -> ExpiryOutcome.APPROVE;
       case "reject" -> ExpiryOutcome.REJECT;
@@ -250,13 +242,8 @@ class ApprovalController {
     };
   }
 
-  /** Ids that are not UUIDs name nothing: the same 404 as another tenant's id. */
   private static UUID uuid(String id) {
-    try {
-      return UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      throw ApprovalRequests.notFound(null);
-    }
+    return ApprovalRequests.idFromPath(id);
   }
 
   private static String path(UUID id) {

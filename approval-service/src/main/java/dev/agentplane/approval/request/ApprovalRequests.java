@@ -236,6 +236,15 @@ public class ApprovalRequests {
     return errors;
   }
 
+  /** Ids that are not UUIDs name nothing: the same 404 as another tenant's id. */
+  public static UUID idFromPath(String id) {
+    try {
+      return UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      throw notFound(null);
+    }
+  }
+
   static NotFoundException notFound(UUID approvalId) {
     return new NotFoundException("No approval request " + approvalId);
   }

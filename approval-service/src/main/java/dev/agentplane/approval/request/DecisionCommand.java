@@ -1,7 +1,9 @@
 package dev.agentplane.approval.request;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.kit.json.JsonRequestBody;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One approver's decision as asked: approve (optionally with edited tool-call arguments) or reject
@@ -14,6 +16,19 @@ public record DecisionCommand(Verdict decision, String reason, JsonNode editedAr
 
   public DecisionCommand {
     Objects.requireNonNull(decision, "decision");
+  }
+
+  /** The body fields of a decision. */
+  public static final Set<String> FIELDS = Set.of("decision", "reason", "editedArguments");
+
+  /** The decision in a request body (or part of one), as the API and inbound webhooks carry it. */
+  public static DecisionCommand read(JsonRequestBody body) {
+    return new DecisionCommand(
+        Verdict.fromWire(body.text("decision"))
+            .orElseThrow(
+                () -> body.bad("decision", "invalid_value", "decision must be approve or reject")),
+        body.optionalText("reason"),
+        body.optionalJson("editedArguments"));
   }
 
   public static DecisionCommand approve() {

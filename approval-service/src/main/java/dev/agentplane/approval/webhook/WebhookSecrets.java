@@ -12,12 +12,12 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Subscription signing secrets: minted as {@code whsec_} + base64 of 32 random bytes (the Standard
- * Webhooks form), sealed at rest with AES-256-GCM bound to the tenant and subscription, opened only
- * to sign a delivery.
+ * Standard Webhooks secrets, both directions: minted as {@code whsec_} + base64 of 32 random bytes,
+ * sealed at rest with AES-256-GCM bound to the tenant and what the secret is for (a subscription's
+ * signing secret, the tenant's inbound decision secret), opened only to sign or verify.
  */
 @Singleton
-class WebhookSecrets {
+public class WebhookSecrets {
 
   private static final int SECRET_BYTES = 32;
   // Dev only: lets `./agentplane up` work out of the box; a deployment sets its own key.
@@ -43,8 +43,8 @@ class WebhookSecrets {
             DEV_KEY);
   }
 
-  /** A new secret, shown to the subscriber once. */
-  String mint() {
+  /** A new secret, shown to its holder once. */
+  public String mint() {
     byte[] bytes = new byte[SECRET_BYTES];
     random.nextBytes(bytes);
     return StandardWebhooks.SECRET_PREFIX + Base64.getEncoder().encodeToString(bytes);
@@ -59,6 +59,18 @@ class WebhookSecrets {
         sealed,
         associatedData(tenantId, subscriptionId),
         "The signing secret of webhook " + subscriptionId);
+  }
+
+  /** Seals one of the tenant's own secrets, e.g. {@code inbound-decisions}. */
+  public AesGcmSealer.Sealed sealTenantSecret(String tenantId, String purpose, String secret) {
+    return sealer.seal(secret, tenantId + "\u0000tenant\u0000" + purpose);
+  }
+
+  public String openTenantSecret(String tenantId, String purpose, AesGcmSealer.Sealed sealed) {
+    return sealer.open(
+        sealed,
+        tenantId + "\u0000tenant\u0000" + purpose,
+        "The " + purpose + " secret of tenant " + tenantId);
   }
 
   private static String associatedData(String tenantId, UUID subscriptionId) {

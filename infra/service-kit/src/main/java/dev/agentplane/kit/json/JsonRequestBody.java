@@ -1,4 +1,4 @@
-package dev.agentplane.approval.request;
+package dev.agentplane.kit.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -22,7 +22,7 @@ import java.util.UUID;
  * type asked for. Every problem is a 400 naming the field by JSON pointer; rules about values
  * (ranges, roles, deadlines) are the services' 422s.
  */
-final class RequestBody {
+public final class JsonRequestBody {
 
   private static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -33,13 +33,13 @@ final class RequestBody {
   private final ObjectNode body;
   private final String prefix;
 
-  private RequestBody(ObjectNode body, String prefix) {
+  private JsonRequestBody(ObjectNode body, String prefix) {
     this.body = body;
     this.prefix = prefix;
   }
 
   /** Parses {@code raw} as an object holding only {@code allowed} fields; empty is {@code {}}. */
-  static RequestBody parse(String raw, Set<String> allowed) {
+  public static JsonRequestBody parse(String raw, Set<String> allowed) {
     JsonNode parsed;
     try {
       parsed = raw == null || raw.isBlank() ? JSON.createObjectNode() : JSON.readTree(raw);
@@ -62,11 +62,11 @@ final class RequestBody {
           "The body must be a JSON object",
           List.of(new FieldError("", "not_an_object", "expected a JSON object")));
     }
-    return new RequestBody(object, "").only(allowed);
+    return new JsonRequestBody(object, "").only(allowed);
   }
 
   /** The object field {@code field}, read with the same strictness; null when absent. */
-  RequestBody optionalObject(String field, Set<String> allowed) {
+  public JsonRequestBody optionalObject(String field, Set<String> allowed) {
     JsonNode value = value(field);
     if (value == null) {
       return null;
@@ -74,11 +74,11 @@ final class RequestBody {
     if (!(value instanceof ObjectNode object)) {
       throw wrongType(field, "a JSON object");
     }
-    return new RequestBody(object, pointer(field)).only(allowed);
+    return new JsonRequestBody(object, pointer(field)).only(allowed);
   }
 
-  RequestBody object(String field, Set<String> allowed) {
-    RequestBody object = optionalObject(field, allowed);
+  public JsonRequestBody object(String field, Set<String> allowed) {
+    JsonRequestBody object = optionalObject(field, allowed);
     if (object == null) {
       throw missing(field);
     }
@@ -86,7 +86,7 @@ final class RequestBody {
   }
 
   /** A free-form JSON object field; null when absent. */
-  ObjectNode optionalJsonObject(String field) {
+  public ObjectNode optionalJsonObject(String field) {
     JsonNode value = value(field);
     if (value == null) {
       return null;
@@ -98,11 +98,11 @@ final class RequestBody {
   }
 
   /** Any JSON value but null; null when absent. */
-  JsonNode optionalJson(String field) {
+  public JsonNode optionalJson(String field) {
     return value(field);
   }
 
-  String text(String field) {
+  public String text(String field) {
     String text = optionalText(field);
     if (text == null) {
       throw missing(field);
@@ -111,7 +111,7 @@ final class RequestBody {
   }
 
   /** A string field (blank counts as absent); null when absent. */
-  String optionalText(String field) {
+  public String optionalText(String field) {
     JsonNode value = value(field);
     if (value == null) {
       return null;
@@ -123,7 +123,7 @@ final class RequestBody {
   }
 
   /** A string of at most {@code max} characters; null when absent. */
-  String optionalText(String field, int max) {
+  public String optionalText(String field, int max) {
     String text = optionalText(field);
     if (text != null && text.length() > max) {
       throw bad(field, "too_long", field + " must be at most " + max + " characters");
@@ -131,7 +131,7 @@ final class RequestBody {
     return text;
   }
 
-  Integer optionalInt(String field) {
+  public Integer optionalInt(String field) {
     JsonNode value = value(field);
     if (value == null) {
       return null;
@@ -142,7 +142,7 @@ final class RequestBody {
     return value.intValue();
   }
 
-  Boolean optionalBoolean(String field) {
+  public Boolean optionalBoolean(String field) {
     JsonNode value = value(field);
     if (value == null) {
       return null;
@@ -154,7 +154,7 @@ final class RequestBody {
   }
 
   /** An RFC 3339 instant, e.g. {@code 2030-01-01T12:00:00Z}; null when absent. */
-  Instant optionalInstant(String field) {
+  public Instant optionalInstant(String field) {
     String text = optionalText(field);
     if (text == null) {
       return null;
@@ -167,7 +167,7 @@ final class RequestBody {
   }
 
   /** An ISO-8601 duration, e.g. {@code PT30M}; null when absent. */
-  Duration optionalDuration(String field) {
+  public Duration optionalDuration(String field) {
     String text = optionalText(field);
     if (text == null) {
       return null;
@@ -179,7 +179,7 @@ final class RequestBody {
     }
   }
 
-  UUID uuid(String field) {
+  public UUID uuid(String field) {
     String text = text(field);
     try {
       return UUID.fromString(text);
@@ -189,7 +189,7 @@ final class RequestBody {
   }
 
   /** An array of strings; null when absent. */
-  List<String> optionalStrings(String field) {
+  public List<String> optionalStrings(String field) {
     JsonNode value = value(field);
     if (value == null) {
       return null;
@@ -212,11 +212,11 @@ final class RequestBody {
   }
 
   /** A 400 about {@code field}. */
-  BadRequestException bad(String field, String code, String message) {
+  public BadRequestException bad(String field, String code, String message) {
     return new BadRequestException(message, List.of(new FieldError(pointer(field), code, message)));
   }
 
-  private RequestBody only(Set<String> allowed) {
+  private JsonRequestBody only(Set<String> allowed) {
     List<FieldError> errors = new ArrayList<>();
     body.fieldNames()
         .forEachRemaining(

@@ -1,0 +1,73 @@
+package dev.agentplane.approval.inbound;
+
+import dev.agentplane.approval.inbound.InboundDecisions.SignedDecision;
+import dev.agentplane.approval.request.Approver;
+import dev.agentplane.approval.request.DecisionChannel;
+import dev.agentplane.approval.request.DecisionCommand;
+import dev.agentplane.kit.json.JsonRequestBody;
+import dev.agentplane.kit.security.Role;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Reads the bodies of inbound decisions: a 400 naming the field for anything malformed. */
+final class InboundBodies {
+
+  private static final Set<String> SIGNED_FIELDS;
+
+  static {
+    Set<String> fields = new HashSet<>(DecisionCommand.FIELDS);
+    fields.addAll(Set.of("approvalId", "approver"));
+    SIGNED_FIELDS = Set.copyOf(fields);
+  }
+
+  /** Roles a tenant can vouch for when it names an approver: the deciding ones. */
+  static final Set<String> VOUCHABLE_ROLES =
+      Set.of(Role.APPROVER.claimValue(), Role.ADMIN.claimValue());
+
+  private static final List<String> DEFAULT_ROLES = List.of(Role.APPROVER.claimValue());
+
+  private InboundBodies() {}
+
+  /**
+   * {@code {approvalId, approver: {subject, roles?}, decision, reason?, editedArguments?}}; roles
+   * default to {@code [approver]}.
+   */
+  static SignedDecision signedDecision(byte[] raw) {
+    JsonRequestBody body =
+        JsonRequestBody.parse(new String(raw, StandardCharsets.UTF_8), SIGNED_FIELDS);
+    JsonRequestBody approver = body.object("approver", Set.of("subject", "roles"));
+    String subject = approver.text("subject");
+    if (subject.isBlank()) {
+      throw approver.bad("subject", "blank", "approver.subject must name the approver");
+    }
+    return new SignedDecision(
+        body.uuid("approvalId"),
+        new Approver(subject, roles(approver), DecisionChannel.SIGNED_WEBHOOK),
+        DecisionCommand.read(body));
+  }
+
+  /** The optional {@code {reason}} of a link's use. */
+  static String linkReason(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    return JsonRequestBody.parse(raw, Set.of("reason")).optionalText("reason");
+  }
+
+  /** {@code roles} of an approver a tenant vouches for; only deciding roles. */
+  static Set<String> roles(JsonRequestBody approver) {
+    List<String> given = approver.optionalStrings("roles");
+    List<String> roles = given == null || given.isEmpty() ? DEFAULT_ROLES : given;
+    for (String role : roles) {
+      if (!VOUCHABLE_ROLES.contains(role)) {
+        throw approver.bad(
+            "roles",
+            "invalid_value",
+            "roles may only be " + VOUCHABLE_ROLES.stream().sorted().toList());
+      }
+    }
+    return Set.copyOf(roles);
+  }
+}
