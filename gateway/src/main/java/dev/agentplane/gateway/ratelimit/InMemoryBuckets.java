@@ -1,5 +1,7 @@
 package dev.agentplane.gateway.ratelimit;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
@@ -9,7 +11,6 @@ import io.micronaut.context.annotation.Requires;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Buckets in this instance's memory: lock-free, microseconds per request. With N gateway instances
@@ -24,7 +25,21 @@ final class InMemoryBuckets implements BucketStore {
 
   private record Entry(Bucket bucket, long capacity) {}
 
-  private final Map<String, Entry> buckets = new ConcurrentHashMap<>();
+  // Bounded: unsigned inbound messages create buckets for any tenant name a stranger claims, so
+  // memory must not follow the number of names. Evicting a busy bucket only forgives its caller.
+  private final Cache<String, Entry> cache;
+  private final Map<String, Entry> buckets;
+
+  InMemoryBuckets(RateLimitSettings settings) {
+    this.cache = Caffeine.newBuilder().maximumSize(settings.maxBuckets()).build();
+    this.buckets = cache.asMap();
+  }
+
+  /** How many buckets are held, once pending evictions are done. */
+  long size() {
+    cache.cleanUp();
+    return cache.estimatedSize();
+  }
 
   @Override
   public ConsumptionProbe tryConsume(String key, BucketConfiguration configuration) {

@@ -2,6 +2,7 @@ package dev.agentplane.gateway.ratelimit;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.bind.annotation.Bindable;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.util.Map;
@@ -14,13 +15,15 @@ import java.util.Map;
  *     instance using the same database)
  * @param defaultTier the tier of a tenant not listed in {@code tenant-tiers}
  * @param tenantTiers tenant id to tier name
+ * @param maxBuckets the most buckets the in-memory store keeps (least recently used go first)
  */
 @ConfigurationProperties("agentplane.gateway.rate-limit")
 public record RateLimitSettings(
     @Bindable(defaultValue = "true") boolean enabled,
     @Bindable(defaultValue = "memory") @NotNull Store store,
     @Bindable(defaultValue = "standard") @NotBlank String defaultTier,
-    @Bindable(defaultValue = "") @NotNull Map<String, String> tenantTiers) {
+    @Bindable(defaultValue = "") @NotNull Map<String, String> tenantTiers,
+    @Bindable(defaultValue = "100000") @Min(1) long maxBuckets) {
 
   /** Where buckets live. */
   public enum Store {
