@@ -3,8 +3,9 @@ package dev.agentplane.approval.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.approval.ApprovalApi;
+import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.request.ApprovalNotice;
-import dev.agentplane.approval.webhook.ApprovalApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;

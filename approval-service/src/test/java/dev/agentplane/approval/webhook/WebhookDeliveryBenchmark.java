@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.agentplane.approval.ApprovalApi;
 import dev.agentplane.approval.ApprovalApplication;
 import dev.agentplane.approval.request.ApprovalNotice;
 import dev.agentplane.testkit.TestKafka;
