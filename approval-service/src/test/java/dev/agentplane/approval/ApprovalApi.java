@@ -70,6 +70,10 @@ public final class ApprovalApi {
     return send("PUT", path, token, body, headers);
   }
 
+  public Reply patch(String path, String token, String body) {
+    return send("PATCH", path, token, body, Map.of());
+  }
+
   public Reply delete(String path, String token) {
     return send("DELETE", path, token, null, Map.of());
   }

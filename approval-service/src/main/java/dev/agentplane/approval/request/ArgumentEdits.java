@@ -1,15 +1,9 @@
 package dev.agentplane.approval.request;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.networknt.schema.AnnotationKeyword;
-import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.PathType;
-import com.networknt.schema.SchemaValidatorsConfig;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import com.networknt.schema.resource.AllowSchemaLoader;
+import dev.agentplane.kit.json.TenantSchemas;
 import dev.agentplane.kit.problem.FieldError;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,31 +16,6 @@ import java.util.List;
 final class ArgumentEdits {
 
   private static final String POINTER = "/editedArguments";
-
-  // Loads only from the classpath (the meta-schemas): a "$ref" in a tenant's schema must never
-  // make the approval service fetch a URL.
-  private static final JsonSchemaFactory FACTORY =
-      JsonSchemaFactory.getInstance(
-          SpecVersion.VersionFlag.V202012,
-          builder ->
-              builder
-                  .metaSchema(
-                      JsonMetaSchema.builder(JsonMetaSchema.getV202012())
-                          .unknownKeywordFactory(
-                              (keyword, context) -> new AnnotationKeyword(keyword))
-                          .build())
-                  .enableSchemaCache(false)
-                  .schemaLoaders(
-                      loaders ->
-                          loaders.add(
-                              new AllowSchemaLoader(
-                                  iri -> iri.toString().startsWith("classpath:")))));
-
-  private static final SchemaValidatorsConfig CONFIG =
-      SchemaValidatorsConfig.builder()
-          .pathType(PathType.JSON_POINTER)
-          .formatAssertionsEnabled(true)
-          .build();
 
   private ArgumentEdits() {}
 
@@ -61,7 +30,7 @@ final class ArgumentEdits {
     }
     JsonSchema schema;
     try {
-      schema = FACTORY.getSchema(inputSchema, CONFIG);
+      schema = TenantSchemas.of(inputSchema);
       schema.initializeValidators();
     } catch (RuntimeException e) {
       return List.of(

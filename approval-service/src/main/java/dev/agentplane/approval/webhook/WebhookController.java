@@ -4,6 +4,7 @@ import dev.agentplane.approval.webhook.WebhookViews.DeliveryPage;
 import dev.agentplane.approval.webhook.WebhookViews.DeliveryView;
 import dev.agentplane.approval.webhook.WebhookViews.WebhookPage;
 import dev.agentplane.approval.webhook.WebhookViews.WebhookView;
+import dev.agentplane.kit.json.JsonRequestBody;
 import dev.agentplane.kit.problem.NotFoundException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
@@ -48,15 +49,15 @@ class WebhookController {
   @Consumes(MediaType.APPLICATION_JSON)
   HttpResponse<WebhookView> create(TenantPrincipal principal, @Nullable @Body String body) {
     principal.require(Role.ADMIN);
-    WebhookRequestBody request = WebhookRequestBody.parse(body, CREATE_FIELDS);
+    JsonRequestBody request = JsonRequestBody.parseNonEmpty(body, CREATE_FIELDS);
     WebhookView created =
         subscriptions.create(
             principal,
             new WebhookSubscriptions.Changes(
-                request.text("url"),
-                request.texts("eventTypes"),
+                request.string("url"),
+                request.strings("eventTypes"),
                 true,
-                request.optionalText("description"),
+                request.optionalString("description"),
                 request.present("enabled") ? request.bool("enabled") : null));
     return HttpResponse.created(created)
         .header("Location", "/v1/webhooks/" + created.id())
@@ -84,15 +85,15 @@ class WebhookController {
       TenantPrincipal principal, @PathVariable String id, @Nullable @Body String body) {
     principal.require(Role.ADMIN);
     UUID webhookId = webhookId(id);
-    WebhookRequestBody request = WebhookRequestBody.parse(body, UPDATE_FIELDS);
+    JsonRequestBody request = JsonRequestBody.parseNonEmpty(body, UPDATE_FIELDS);
     return subscriptions.update(
         principal,
         webhookId,
         new WebhookSubscriptions.Changes(
-            request.present("url") ? request.text("url") : null,
-            request.present("eventTypes") ? request.texts("eventTypes") : null,
+            request.present("url") ? request.string("url") : null,
+            request.present("eventTypes") ? request.strings("eventTypes") : null,
             request.present("description"),
-            request.optionalText("description"),
+            request.optionalString("description"),
             request.present("enabled") ? request.bool("enabled") : null));
   }
 

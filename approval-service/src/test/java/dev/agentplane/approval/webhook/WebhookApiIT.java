@@ -3,13 +3,12 @@ package dev.agentplane.approval.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.approval.ApprovalApi;
+import dev.agentplane.approval.ApprovalApi.Reply;
+import dev.agentplane.approval.SqlReads;
 import dev.agentplane.approval.request.ApprovalNotice;
-import dev.agentplane.approval.webhook.ApprovalApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.nio.charset.StandardCharsets;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -376,21 +375,10 @@ class WebhookApiIT extends WebhookTestSupport {
   }
 
   private byte[] storedCiphertext(UUID webhookId) {
-    return transactions.executeRead(
-        status -> {
-          try (PreparedStatement statement =
-              status
-                  .getConnection()
-                  .prepareStatement(
-                      "SELECT secret_ciphertext FROM webhook_subscription WHERE id = ?")) {
-            statement.setObject(1, webhookId);
-            try (ResultSet rows = statement.executeQuery()) {
-              rows.next();
-              return rows.getBytes(1);
-            }
-          } catch (SQLException e) {
-            throw new IllegalStateException(e);
-          }
-        });
+    return SqlReads.single(
+        transactions,
+        "SELECT secret_ciphertext FROM webhook_subscription WHERE id = ?",
+        row -> row.getBytes(1),
+        webhookId);
   }
 }

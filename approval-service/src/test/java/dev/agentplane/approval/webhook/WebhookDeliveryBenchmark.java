@@ -4,7 +4,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.agentplane.approval.ApprovalApi;
 import dev.agentplane.approval.ApprovalApplication;
+import dev.agentplane.approval.SqlReads;
 import dev.agentplane.approval.request.ApprovalNotice;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
@@ -19,8 +21,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -183,18 +183,10 @@ public final class WebhookDeliveryBenchmark {
   }
 
   private static long succeeded(TransactionOperations<Connection> transactions) {
-    return transactions.executeRead(
-        status -> {
-          try (PreparedStatement statement =
-                  status
-                      .getConnection()
-                      .prepareStatement(
-                          "SELECT count(*) FROM webhook_delivery WHERE status = 'succeeded'");
-              ResultSet rows = statement.executeQuery()) {
-            rows.next();
-            return rows.getLong(1);
-          }
-        });
+    return SqlReads.single(
+        transactions,
+        "SELECT count(*) FROM webhook_delivery WHERE status = 'succeeded'",
+        row -> row.getLong(1));
   }
 
   private static ApprovalNotice notice(String tenant, int sequence) {

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.approval.ApprovalApi;
+import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.request.ApprovalNotice;
-import dev.agentplane.approval.webhook.ApprovalApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -280,7 +281,7 @@ class WebhookDeliveryIT extends WebhookTestSupport {
               () ->
                   transactions.executeWrite(
                       status -> {
-                        notices.publishEvent(rolledBack);
+                        noticePublisher.publishEvent(rolledBack);
                         throw new IllegalStateException("the decision failed after the notice");
                       }))
           .hasMessage("the decision failed after the notice");
@@ -300,7 +301,8 @@ class WebhookDeliveryIT extends WebhookTestSupport {
     String tenant = newTenant();
     subscribe(tenant, "http://127.0.0.1:9/never", ApprovalNotice.TYPE_DECIDED);
 
-    assertThatThrownBy(() -> notices.publishEvent(notice(tenant, ApprovalNotice.TYPE_DECIDED)))
+    assertThatThrownBy(
+            () -> noticePublisher.publishEvent(notice(tenant, ApprovalNotice.TYPE_DECIDED)))
         .hasMessageContaining("inside the transaction");
   }
 

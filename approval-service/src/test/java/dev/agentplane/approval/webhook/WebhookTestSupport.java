@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentplane.approval.ApprovalApi;
+import dev.agentplane.approval.ApprovalApi.Reply;
+import dev.agentplane.approval.ApprovalTestSupport;
 import dev.agentplane.approval.request.ApprovalNotice;
-import dev.agentplane.approval.webhook.ApprovalApi.Reply;
-import dev.agentplane.testkit.RealInfrastructure;
-import dev.agentplane.testkit.TestTokens;
 import io.micronaut.context.event.ApplicationEventPublisher;
-import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -21,22 +20,18 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Base of the webhook tests: the approval service on real PostgreSQL and Kafka with loopback
- * receivers allowlisted and the retry schedule shrunk to fractions of a second; an HTTP driver;
- * notices published the way the approval core publishes them (inside a transaction); a fresh tenant
- * per {@link #newTenant()}.
+ * Base of the webhook tests: {@link ApprovalTestSupport} with loopback receivers allowlisted and
+ * the retry schedule shrunk to fractions of a second, and notices published the way the approval
+ * core publishes them (inside a transaction).
  */
-abstract class WebhookTestSupport implements RealInfrastructure {
+abstract class WebhookTestSupport extends ApprovalTestSupport {
 
-  protected final TestTokens tokens = TestTokens.standard();
-
-  @Inject protected EmbeddedServer server;
-  @Inject protected ApplicationEventPublisher<ApprovalNotice> notices;
+  @Inject protected ApplicationEventPublisher<ApprovalNotice> noticePublisher;
   @Inject protected TransactionOperations<Connection> transactions;
 
   @Override
   public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
+    Map<String, String> properties = new HashMap<>(super.getProperties());
     properties.put("agentplane.approval.webhooks.require-https", "false");
     properties.put("agentplane.approval.webhooks.allowed-hosts", "localhost,127.0.0.1");
     properties.put("agentplane.approval.webhooks.retry-schedule", "150ms,150ms,150ms");
@@ -44,14 +39,6 @@ abstract class WebhookTestSupport implements RealInfrastructure {
     properties.put("agentplane.approval.webhooks.connect-timeout", "1s");
     properties.put("agentplane.approval.webhooks.poll-interval", "100ms");
     return properties;
-  }
-
-  protected ApprovalApi api() {
-    return new ApprovalApi(server.getURI());
-  }
-
-  protected static String newTenant() {
-    return "t-" + UUID.randomUUID();
   }
 
   protected String admin(String tenant) {
@@ -96,7 +83,7 @@ abstract class WebhookTestSupport implements RealInfrastructure {
   protected void publish(ApprovalNotice notice) {
     transactions.executeWrite(
         status -> {
-          notices.publishEvent(notice);
+          noticePublisher.publishEvent(notice);
           return null;
         });
   }
@@ -106,12 +93,5 @@ abstract class WebhookTestSupport implements RealInfrastructure {
     Reply log = api().get("/v1/webhooks/" + webhookId + "/deliveries", admin(tenant));
     assertThat(log.status()).as(log.raw()).isEqualTo(200);
     return log.body().path("items");
-  }
-
-  /** Asserts the reply is an RFC 9457 problem of this status whose type ends with the slug. */
-  protected static void assertProblem(Reply reply, int status, String slug) {
-    assertThat(reply.status()).as(reply.raw()).isEqualTo(status);
-    assertThat(reply.contentType()).as(reply.raw()).isEqualTo("application/problem+json");
-    assertThat(reply.body().path("type").asText()).as(reply.raw()).endsWith("/" + slug);
   }
 }

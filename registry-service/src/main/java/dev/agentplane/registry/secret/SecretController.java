@@ -42,7 +42,7 @@ class SecretController {
   HttpResponse<?> put(TenantPrincipal principal, String name, @Nullable @Body String body) {
     principal.require(Role.ADMIN);
     boolean created =
-        secrets.put(principal, name, JsonBody.parse(body, Set.of("value")).optionalText("value"));
+        secrets.put(principal, name, JsonBody.parse(body, Set.of("value")).optionalString("value"));
     return created ? HttpResponse.created((Object) null) : HttpResponse.noContent();
   }
 

@@ -1,16 +1,9 @@
 package dev.agentplane.registry.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.networknt.schema.AnnotationKeyword;
-import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.PathType;
-import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SchemaValidatorsConfig;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import com.networknt.schema.resource.AllowSchemaLoader;
+import dev.agentplane.kit.json.TenantSchemas;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -25,47 +18,11 @@ import java.util.Set;
  */
 final class UserSchemas {
 
-  private static final String DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
-
   // Keywords whose values are data, not schemas: a "$ref" inside an example is just text.
   private static final Set<String> DATA_KEYWORDS = Set.of("const", "enum", "default", "examples");
 
   private static final class Compiled {
-    // Loads only from the classpath (where the meta-schemas are): a user's "$ref" or "$schema"
-    // must never make the registry fetch a URL, which would be SSRF by another door.
-    static final JsonSchemaFactory FACTORY =
-        JsonSchemaFactory.getInstance(
-            SpecVersion.VersionFlag.V202012,
-            builder ->
-                builder
-                    // Unknown keywords are annotations (2020-12 §6.5), not worth a WARN log line
-                    // per tenant schema, which would let tenants fill the service's logs.
-                    .metaSchema(
-                        JsonMetaSchema.builder(JsonMetaSchema.getV202012())
-                            .unknownKeywordFactory(
-                                (keyword, context) -> new AnnotationKeyword(keyword))
-                            .build())
-                    // A cached "$id" from one tenant's schema must not resolve in another's.
-                    .enableSchemaCache(false)
-                    .schemaLoaders(
-                        loaders ->
-                            loaders.add(
-                                new AllowSchemaLoader(
-                                    iri -> iri.toString().startsWith("classpath:")))));
-
-    static final SchemaValidatorsConfig CONFIG =
-        SchemaValidatorsConfig.builder()
-            .pathType(PathType.JSON_POINTER)
-            .formatAssertionsEnabled(true)
-            .build();
-
-    static final JsonSchema META_SCHEMA = compileMetaSchema();
-
-    private static JsonSchema compileMetaSchema() {
-      JsonSchema schema = FACTORY.getSchema(SchemaLocation.of(DRAFT_2020_12), CONFIG);
-      schema.initializeValidators();
-      return schema;
-    }
+    static final JsonSchema META_SCHEMA = TenantSchemas.metaSchema();
   }
 
   private UserSchemas() {}
@@ -102,7 +59,7 @@ final class UserSchemas {
       return;
     }
     try {
-      Compiled.FACTORY.getSchema(schema, Compiled.CONFIG).initializeValidators();
+      TenantSchemas.of(schema).initializeValidators();
     } catch (RuntimeException e) {
       // networknt reports what it cannot build (an unresolvable "$ref", a bad regex) by throwing.
       findings.add(
@@ -152,8 +109,8 @@ final class UserSchemas {
                   + "' points outside this schema; only local references ('#...') are allowed");
         } else if (keyword.equals("$schema")
             && value.isTextual()
-            && !value.textValue().equals(DRAFT_2020_12)
-            && !value.textValue().equals(DRAFT_2020_12 + "#")) {
+            && !value.textValue().equals(TenantSchemas.DRAFT_2020_12)
+            && !value.textValue().equals(TenantSchemas.DRAFT_2020_12 + "#")) {
           local = false;
           findings.add(
               ValidationCode.SCHEMA_INVALID,
@@ -161,7 +118,7 @@ final class UserSchemas {
               "'"
                   + TemplateText.abbreviated(value.textValue())
                   + "' is not draft 2020-12; omit $schema or use "
-                  + DRAFT_2020_12);
+                  + TenantSchemas.DRAFT_2020_12);
         } else if (value.isContainerNode() && !DATA_KEYWORDS.contains(keyword)) {
           pending.push(new Visit(value, pointer));
         }

@@ -1,6 +1,7 @@
 package dev.agentplane.registry.version;
 
 import dev.agentplane.contracts.ResourceKind;
+import dev.agentplane.kit.json.JsonRequestBody;
 import dev.agentplane.kit.problem.BadRequestException;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.security.Role;
@@ -54,8 +55,9 @@ public abstract class VersionedResourceController {
   @Consumes(MediaType.APPLICATION_JSON)
   public HttpResponse<VersionView> create(TenantPrincipal principal, @Body String body) {
     principal.require(Role.BUILDER);
-    JsonBody request = JsonBody.parse(body, Set.of("name", "spec"));
-    ResourceVersion first = lifecycle.create(principal, kind, request.text("name"), request.spec());
+    JsonRequestBody request = JsonBody.parse(body, Set.of("name", "spec"));
+    ResourceVersion first =
+        lifecycle.create(principal, kind, request.string("name"), JsonBody.spec(request));
     return HttpResponse.created(queries.view(principal, kind, first))
         .headers(h -> h.location(URI.create(basePath() + "/" + first.resourceId())))
         .header(HttpHeaders.ETAG, first.etag());
@@ -91,8 +93,9 @@ public abstract class VersionedResourceController {
   public HttpResponse<VersionView> createVersion(
       TenantPrincipal principal, @PathVariable String id, @Body String body) {
     principal.require(Role.BUILDER);
-    JsonBody request = JsonBody.parse(body, Set.of("spec", "from"));
-    if (request.has("spec") == request.has("from")) {
+    JsonRequestBody request = JsonBody.parse(body, Set.of("spec", "from"));
+    boolean spec = request.optionalJson("spec") != null;
+    if (spec == (request.optionalJson("from") != null)) {
       throw new BadRequestException(
           "Give either spec (a new draft) or from (clone version n), not both or neither",
           List.of(new FieldError("", "spec_or_from", "exactly one of spec and from")));
@@ -102,8 +105,8 @@ public abstract class VersionedResourceController {
             principal,
             kind,
             uuid(id),
-            request.has("spec") ? request.spec() : null,
-            request.positiveInt("from"));
+            spec ? JsonBody.spec(request) : null,
+            request.optionalPositiveInt("from"));
     return HttpResponse.created(queries.view(principal, kind, draft))
         .headers(
             h ->
@@ -130,9 +133,9 @@ public abstract class VersionedResourceController {
       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
       @Body String body) {
     principal.require(Role.BUILDER);
-    JsonBody request = JsonBody.parse(body, Set.of("spec"));
+    JsonRequestBody request = JsonBody.parse(body, Set.of("spec"));
     ResourceVersion updated =
-        lifecycle.updateDraft(principal, kind, uuid(id), number, ifMatch, request.spec());
+        lifecycle.updateDraft(principal, kind, uuid(id), number, ifMatch, JsonBody.spec(request));
     return HttpResponse.ok(queries.view(principal, kind, updated))
         .header(HttpHeaders.ETAG, updated.etag());
   }

@@ -20,7 +20,12 @@ import java.util.UUID;
 /**
  * Reads a JSON request body strictly: one object, no duplicate or unknown fields, each field of the
  * type asked for. Every problem is a 400 naming the field by JSON pointer; rules about values
- * (ranges, roles, deadlines) are the services' 422s.
+ * (ranges, roles, deadlines) are the services' 422s. The parser's own message is never echoed: it
+ * quotes the token it choked on, which may be a secret.
+ *
+ * <p>Naming: {@code text} is a string that is not blank (blank counts as absent), {@code string} a
+ * string as sent (empty included); an {@code optional…} reader answers null for an absent or {@code
+ * null} field, the others refuse it with {@code required}.
  */
 public final class JsonRequestBody {
 
@@ -40,9 +45,28 @@ public final class JsonRequestBody {
 
   /** Parses {@code raw} as an object holding only {@code allowed} fields; empty is {@code {}}. */
   public static JsonRequestBody parse(String raw, Set<String> allowed) {
+    return read(raw == null || raw.isBlank() ? "{}" : raw, allowed, Set.of());
+  }
+
+  /** Like {@link #parse}, but an empty body is refused as not a JSON object. */
+  public static JsonRequestBody parseNonEmpty(String raw, Set<String> allowed) {
+    return parseNonEmpty(raw, allowed, Set.of());
+  }
+
+  /**
+   * Like {@link #parseNonEmpty(String, Set)}, and each of the {@code serverOwned} fields (ones the
+   * server assigns, such as {@code id}) is refused with {@code server_owned} rather than as
+   * unknown, so a client sending them is told why.
+   */
+  public static JsonRequestBody parseNonEmpty(
+      String raw, Set<String> allowed, Set<String> serverOwned) {
+    return read(raw, allowed, serverOwned);
+  }
+
+  private static JsonRequestBody read(String raw, Set<String> allowed, Set<String> serverOwned) {
     JsonNode parsed;
     try {
-      parsed = raw == null || raw.isBlank() ? JSON.createObjectNode() : JSON.readTree(raw);
+      parsed = raw == null || raw.isBlank() ? null : JSON.readTree(raw);
     } catch (JsonProcessingException e) {
       // Never the parser's message: it quotes the token it choked on.
       String where =
@@ -62,7 +86,7 @@ public final class JsonRequestBody {
           "The body must be a JSON object",
           List.of(new FieldError("", "not_an_object", "expected a JSON object")));
     }
-    return new JsonRequestBody(object, "").only(allowed);
+    return new JsonRequestBody(object, "").only(allowed, serverOwned);
   }
 
   /** The object field {@code field}, read with the same strictness; null when absent. */
@@ -74,7 +98,7 @@ public final class JsonRequestBody {
     if (!(value instanceof ObjectNode object)) {
       throw wrongType(field, "a JSON object");
     }
-    return new JsonRequestBody(object, pointer(field)).only(allowed);
+    return new JsonRequestBody(object, pointer(field)).only(allowed, Set.of());
   }
 
   public JsonRequestBody object(String field, Set<String> allowed) {
@@ -102,6 +126,32 @@ public final class JsonRequestBody {
     return value(field);
   }
 
+  /** Whether the field is there at all, {@code null} included (in an update: "clear it"). */
+  public boolean present(String field) {
+    return body.has(field);
+  }
+
+  /** A string as sent, empty or blank included. */
+  public String string(String field) {
+    String string = optionalString(field);
+    if (string == null) {
+      throw missing(field);
+    }
+    return string;
+  }
+
+  /** A string as sent, empty or blank included; null when absent. */
+  public String optionalString(String field) {
+    JsonNode value = value(field);
+    if (value == null) {
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw wrongType(field, "a string");
+    }
+    return value.textValue();
+  }
+
   public String text(String field) {
     String text = optionalText(field);
     if (text == null) {
@@ -112,14 +162,8 @@ public final class JsonRequestBody {
 
   /** A string field (blank counts as absent); null when absent. */
   public String optionalText(String field) {
-    JsonNode value = value(field);
-    if (value == null) {
-      return null;
-    }
-    if (!value.isTextual()) {
-      throw wrongType(field, "a string");
-    }
-    return value.textValue().isBlank() ? null : value.textValue();
+    String string = optionalString(field);
+    return string == null || string.isBlank() ? null : string;
   }
 
   /** A string of at most {@code max} characters; null when absent. */
@@ -140,6 +184,26 @@ public final class JsonRequestBody {
       throw wrongType(field, "an integer");
     }
     return value.intValue();
+  }
+
+  /** An integer of at least 1; null when absent. */
+  public Integer optionalPositiveInt(String field) {
+    JsonNode value = value(field);
+    if (value == null) {
+      return null;
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < 1) {
+      throw wrongType(field, "a positive integer");
+    }
+    return value.intValue();
+  }
+
+  public boolean bool(String field) {
+    Boolean bool = optionalBoolean(field);
+    if (bool == null) {
+      throw missing(field);
+    }
+    return bool;
   }
 
   public Boolean optionalBoolean(String field) {
@@ -188,7 +252,16 @@ public final class JsonRequestBody {
     }
   }
 
-  /** An array of strings; null when absent. */
+  /** An array of strings, each as sent. */
+  public List<String> strings(String field) {
+    List<String> strings = optionalStrings(field);
+    if (strings == null) {
+      throw missing(field);
+    }
+    return strings;
+  }
+
+  /** An array of strings, each as sent; null when absent. */
   public List<String> optionalStrings(String field) {
     JsonNode value = value(field);
     if (value == null) {
@@ -216,12 +289,16 @@ public final class JsonRequestBody {
     return new BadRequestException(message, List.of(new FieldError(pointer(field), code, message)));
   }
 
-  private JsonRequestBody only(Set<String> allowed) {
+  private JsonRequestBody only(Set<String> allowed, Set<String> serverOwned) {
     List<FieldError> errors = new ArrayList<>();
     body.fieldNames()
         .forEachRemaining(
             field -> {
-              if (!allowed.contains(field)) {
+              if (serverOwned.contains(field)) {
+                errors.add(
+                    new FieldError(
+                        pointer(field), "server_owned", field + " is assigned by the server"));
+              } else if (!allowed.contains(field)) {
                 errors.add(
                     new FieldError(
                         pointer(field),
