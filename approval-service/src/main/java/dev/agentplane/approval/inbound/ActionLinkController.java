@@ -3,6 +3,8 @@ package dev.agentplane.approval.inbound;
 import dev.agentplane.approval.inbound.InboundDecisions.IssuedLinks;
 import dev.agentplane.approval.request.ApprovalRequests;
 import dev.agentplane.kit.json.JsonRequestBody;
+import dev.agentplane.kit.problem.FieldError;
+import dev.agentplane.kit.problem.ValidationFailedException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
 import io.micronaut.core.annotation.Nullable;
@@ -16,6 +18,7 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -54,10 +57,10 @@ class ActionLinkController {
     } else if (validFor.isNegative()
         || validFor.isZero()
         || validFor.compareTo(settings.maxLinkValidity()) > 0) {
-      throw request.bad(
-          "validFor",
-          "out_of_range",
-          "validFor must be positive and at most " + settings.maxLinkValidity());
+      // A rule about a well-formed value: 422, like the request API's durations and ranges.
+      String message = "validFor must be positive and at most " + settings.maxLinkValidity();
+      throw new ValidationFailedException(
+          message, List.of(new FieldError("/validFor", "out_of_range", message)));
     }
     IssuedLinks links =
         inbound.makeLinks(

@@ -56,12 +56,13 @@ class ActionLinks {
     }
   }
 
-  // Jackson's own tree model: the token's claims are a private format, not an API body.
-  private final ObjectMapper json = new ObjectMapper();
+  // A plain Jackson mapper of its own: the service's JSON beans are Micronaut Serde's, there is no
+  // ObjectMapper bean to inject (as ApprovalRepository and ApprovalNotices do).
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A token for the claims, signed with the tenant's current secret. */
   String make(Claims claims, String secret) {
-    ObjectNode body = json.createObjectNode();
+    ObjectNode body = JSON.createObjectNode();
     body.put("id", claims.linkId());
     body.put("approvalId", claims.approvalId().toString());
     body.put("approver", claims.approver());
@@ -70,7 +71,7 @@ class ActionLinks {
     body.put("exp", claims.expiresAt().getEpochSecond());
     String encoded;
     try {
-      encoded = ENCODER.encodeToString(json.writeValueAsBytes(body));
+      encoded = ENCODER.encodeToString(JSON.writeValueAsBytes(body));
     } catch (IOException e) {
       throw new IllegalStateException("An action link's claims could not be written", e);
     }
@@ -113,7 +114,7 @@ class ActionLinks {
 
   private Optional<Claims> claims(String encoded) {
     try {
-      JsonNode body = json.readTree(DECODER.decode(encoded));
+      JsonNode body = JSON.readTree(DECODER.decode(encoded));
       Set<String> roles = new TreeSet<>();
       body.path("roles").forEach(role -> roles.add(role.asText()));
       Optional<Verdict> verdict = Verdict.fromWire(body.path("verdict").asText());

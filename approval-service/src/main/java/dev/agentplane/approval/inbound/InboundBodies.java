@@ -5,7 +5,10 @@ import dev.agentplane.approval.request.Approver;
 import dev.agentplane.approval.request.DecisionChannel;
 import dev.agentplane.approval.request.DecisionCommand;
 import dev.agentplane.kit.json.JsonRequestBody;
+import dev.agentplane.kit.problem.BadRequestException;
+import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.security.Role;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
@@ -54,6 +57,52 @@ final class InboundBodies {
       return null;
     }
     return JsonRequestBody.parse(raw, Set.of("reason")).optionalText("reason");
+  }
+
+  /**
+   * The optional {@code reason} of a link's use posted by an HTML form ({@code
+   * application/x-www-form-urlencoded}, e.g. {@code reason=Wrong+payee}); any other field is a 400
+   * naming it, as in JSON.
+   */
+  static String linkReasonFromForm(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    String reason = null;
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+      String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+      if (!name.equals("reason")) {
+        throw new BadRequestException(
+            "The form has fields this endpoint does not accept: /" + name,
+            List.of(
+                new FieldError(
+                    "/" + name,
+                    "unknown_property",
+                    "unknown property " + name + "; allowed: [reason]")));
+      }
+      if (reason != null) {
+        throw new BadRequestException(
+            "reason is given twice",
+            List.of(new FieldError("/reason", "duplicate", "reason is given twice")));
+      }
+      reason = value;
+    }
+    return reason == null || reason.isBlank() ? null : reason;
+  }
+
+  private static String decode(String text) {
+    try {
+      return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequestException(
+          "The form is not valid application/x-www-form-urlencoded",
+          List.of(new FieldError("", "malformed_form", "not valid form encoding")));
+    }
   }
 
   /** {@code roles} of an approver a tenant vouches for; only deciding roles. */

@@ -50,7 +50,16 @@ class InboundDecisionController {
   @Post("/links/{token}")
   @Consumes({MediaType.APPLICATION_JSON, MediaType.APPLICATION_FORM_URLENCODED})
   ApprovalView use(
-      @PathVariable String tenantId, @PathVariable String token, @Nullable @Body String body) {
-    return inbound.decideByLink(tenantId, token, InboundBodies.linkReason(body));
+      HttpRequest<?> request,
+      @PathVariable String tenantId,
+      @PathVariable String token,
+      @Nullable @Body String body) {
+    boolean form =
+        request
+            .getContentType()
+            .filter(type -> type.matches(MediaType.APPLICATION_FORM_URLENCODED_TYPE))
+            .isPresent();
+    String reason = form ? InboundBodies.linkReasonFromForm(body) : InboundBodies.linkReason(body);
+    return inbound.decideByLink(tenantId, token, reason);
   }
 }

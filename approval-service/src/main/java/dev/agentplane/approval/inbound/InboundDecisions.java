@@ -4,6 +4,7 @@ import dev.agentplane.approval.inbound.ActionLinks.Claims;
 import dev.agentplane.approval.inbound.ActionLinks.Reading;
 import dev.agentplane.approval.request.ApprovalDecisions;
 import dev.agentplane.approval.request.ApprovalQueries;
+import dev.agentplane.approval.request.ApprovalStatus;
 import dev.agentplane.approval.request.ApprovalView;
 import dev.agentplane.approval.request.Approver;
 import dev.agentplane.approval.request.DecisionChannel;
@@ -20,6 +21,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -168,6 +170,13 @@ class InboundDecisions {
   IssuedLinks makeLinks(
       String tenantId, UUID approvalId, String approver, Set<String> roles, Duration validity) {
     ApprovalView approval = queries.get(tenantId, approvalId);
+    if (!ApprovalStatus.PENDING.wireValue().equals(approval.status())) {
+      // Links to a closed request could only ever answer 409: refuse to make them.
+      throw new ConflictException(
+          "approval-closed",
+          "Approval request " + approvalId + " is already " + approval.status(),
+          List.of());
+    }
     List<String> verifying = secrets.verifying(tenantId);
     if (verifying.isEmpty()) {
       throw new ConflictException(
@@ -176,7 +185,8 @@ class InboundDecisions {
               + " /v1/webhooks/inbound-secret.",
           List.of());
     }
-    Instant expiresAt = clock.instant().plus(validity);
+    // A link's expiry is signed as unix seconds: the one shown is the one the link carries.
+    Instant expiresAt = clock.instant().plus(validity).truncatedTo(ChronoUnit.SECONDS);
     String approve =
         links.make(
             new Claims(
@@ -223,8 +233,12 @@ class InboundDecisions {
     return "link:" + claims.linkId();
   }
 
-  /** Forgets message ids that could no longer verify anyway. */
+  /**
+   * Forgets message ids that could no longer verify anyway. In a transaction of its own: the
+   * scheduler's thread has none, and JDBC operations need one.
+   */
   @Scheduled(fixedDelay = "${agentplane.approval.inbound.sweep-interval:10m}")
+  @Transactional
   void forgetExpiredMessages() {
     messages.forgetExpired(clock.instant());
   }

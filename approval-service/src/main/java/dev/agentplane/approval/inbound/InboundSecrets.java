@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -56,7 +57,8 @@ class InboundSecrets {
   /** Makes the tenant's first secret, or a new one with the old still valid for a while. */
   @Transactional
   Issued rotate(String tenantId) {
-    Instant now = clock.instant();
+    // PostgreSQL keeps microseconds: what the POST shows must be what a GET shows later.
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     String secret = secrets.mint();
     Sealed sealed = secrets.sealTenantSecret(tenantId, PURPOSE, secret);
     int inserted =
