@@ -50,6 +50,8 @@ public final class DecisionLatencyBench {
       new java.util.concurrent.CountDownLatch(1);
   private volatile boolean measuring;
   private volatile boolean stopping;
+  // The reader outlives the approvers: each approver's last decision still waits for its event.
+  private volatile boolean readerStopping;
 
   public static void main(String[] args) throws Exception {
     int approvers = 16;
@@ -114,8 +116,9 @@ public final class DecisionLatencyBench {
       double seconds = (System.nanoTime() - started) / 1e9;
       stopping = true;
       for (Thread worker : workers) {
-        worker.join(Duration.ofSeconds(10));
+        worker.join(Duration.ofSeconds(40));
       }
+      readerStopping = true;
       reader.join(Duration.ofSeconds(5));
       var event = decisionToEvent.getIntervalHistogram();
       var call = decisionCall.getIntervalHistogram();
@@ -188,7 +191,7 @@ public final class DecisionLatencyBench {
   private void readDecisions() {
     try (KafkaConsumer<String, byte[]> consumer = TestKafka.get().newConsumer()) {
       consumer.subscribe(List.of(Topics.APPROVALS_DECIDED));
-      while (!stopping) {
+      while (!readerStopping) {
         var records = consumer.poll(Duration.ofMillis(20));
         if (!consumer.assignment().isEmpty()) {
           assigned.countDown();
