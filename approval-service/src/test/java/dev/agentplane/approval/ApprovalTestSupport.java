@@ -3,9 +3,10 @@ package dev.agentplane.approval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.testkit.RealInfrastructure;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -25,8 +26,8 @@ public abstract class ApprovalTestSupport implements RealInfrastructure {
 
   @Inject protected NoticeRecorder notices;
 
-  protected ApprovalApi api() {
-    return new ApprovalApi(server.getURI());
+  protected ServiceApi api() {
+    return new ServiceApi(server.getURI());
   }
 
   @Override
@@ -82,7 +83,7 @@ public abstract class ApprovalTestSupport implements RealInfrastructure {
     return decide(
         approval,
         token,
-        ApprovalApi.JSON
+        ServiceApi.JSON
             .createObjectNode()
             .put("decision", "reject")
             .put("reason", reason)

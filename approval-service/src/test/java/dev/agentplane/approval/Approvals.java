@@ -2,6 +2,7 @@ package dev.agentplane.approval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentplane.testkit.ServiceApi;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -12,7 +13,7 @@ import java.util.UUID;
  */
 public final class Approvals {
 
-  private final ObjectNode body = ApprovalApi.JSON.createObjectNode();
+  private final ObjectNode body = ServiceApi.JSON.createObjectNode();
 
   private Approvals() {
     body.put("kind", "custom");

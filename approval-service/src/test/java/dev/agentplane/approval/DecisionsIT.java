@@ -6,11 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.request.ApprovalNotice;
 import dev.agentplane.contracts.ApprovalDecided;
 import dev.agentplane.contracts.ApprovalOutcome;
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -118,7 +119,7 @@ class DecisionsIT extends ApprovalTestSupport {
             tenant,
             anApproval()
                 .onBehalfOf("mallory")
-                .with("excludeRequester", ApprovalApi.JSON.getNodeFactory().booleanNode(false)));
+                .with("excludeRequester", ServiceApi.JSON.getNodeFactory().booleanNode(false)));
 
     assertThat(approve(request, approver(tenant, "mallory")).status()).isEqualTo(200);
   }
@@ -303,13 +304,13 @@ class DecisionsIT extends ApprovalTestSupport {
   }
 
   private static ObjectNode approveWith(JsonNode edited) {
-    ObjectNode body = ApprovalApi.JSON.createObjectNode().put("decision", "approve");
+    ObjectNode body = ServiceApi.JSON.createObjectNode().put("decision", "approve");
     body.set("editedArguments", edited);
     return body;
   }
 
   static ObjectNode transfer(int amount) {
-    return ApprovalApi.JSON
+    return ServiceApi.JSON
         .createObjectNode()
         .put("amount", amount)
         .put("currency", "EUR")
@@ -317,7 +318,7 @@ class DecisionsIT extends ApprovalTestSupport {
   }
 
   static JsonNode transferSchema() {
-    ObjectNode schema = ApprovalApi.JSON.createObjectNode().put("type", "object");
+    ObjectNode schema = ServiceApi.JSON.createObjectNode().put("type", "object");
     ObjectNode properties = schema.putObject("properties");
     properties.putObject("amount").put("type", "number").put("maximum", 5000);
     properties.putObject("currency").put("type", "string");

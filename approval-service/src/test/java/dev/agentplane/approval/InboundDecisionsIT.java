@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.InboundSigner.Message;
 import dev.agentplane.contracts.ApprovalDecided;
 import dev.agentplane.contracts.ApprovalKind;
@@ -19,6 +18,8 @@ import dev.agentplane.contracts.ExpiryOutcome;
 import dev.agentplane.contracts.PrincipalType;
 import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -963,7 +964,7 @@ class InboundDecisionsIT extends InboundTestSupport {
         new Requester("user-operator", List.of("operator"), PrincipalType.USER),
         "Wire 1250 EUR to ACME",
         "The invoice agent wants to pay.",
-        ApprovalApi.JSON.createObjectNode().put("toolName", "wire-transfer"),
+        ServiceApi.JSON.createObjectNode().put("toolName", "wire-transfer"),
         new ApprovalPolicy(
             1, List.of("approver", "admin"), true, now.plusSeconds(3600), ExpiryOutcome.REJECT));
   }

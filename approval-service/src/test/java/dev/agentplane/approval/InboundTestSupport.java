@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.InboundSigner.Message;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.util.UUID;
@@ -55,7 +56,7 @@ abstract class InboundTestSupport extends ApprovalTestSupport {
 
   /** {@code {approvalId, approver: {subject, roles?}, decision}}. */
   protected static ObjectNode decision(UUID approvalId, String subject, String decision) {
-    ObjectNode body = ApprovalApi.JSON.createObjectNode();
+    ObjectNode body = ServiceApi.JSON.createObjectNode();
     body.put("approvalId", approvalId.toString());
     body.putObject("approver").put("subject", subject);
     body.put("decision", decision);
@@ -97,7 +98,7 @@ abstract class InboundTestSupport extends ApprovalTestSupport {
   }
 
   protected static String linkBody(String subject, String validFor, String... roles) {
-    ObjectNode body = ApprovalApi.JSON.createObjectNode();
+    ObjectNode body = ServiceApi.JSON.createObjectNode();
     ObjectNode approver = body.putObject("approver").put("subject", subject);
     if (roles.length > 0) {
       ArrayNode array = approver.putArray("roles");

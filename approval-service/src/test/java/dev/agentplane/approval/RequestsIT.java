@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.request.ApprovalNotice;
 import dev.agentplane.contracts.ApprovalDecided;
 import dev.agentplane.contracts.ApprovalKind;
@@ -19,6 +18,8 @@ import dev.agentplane.contracts.ExpiryOutcome;
 import dev.agentplane.contracts.PrincipalType;
 import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.transaction.TransactionOperations;
@@ -362,7 +363,7 @@ class RequestsIT extends ApprovalTestSupport {
 
   private static ApprovalRequested requested(
       String tenant, UUID approvalId, ApprovalSubject subject) {
-    ObjectNode context = ApprovalApi.JSON.createObjectNode().put("toolName", "wire-transfer");
+    ObjectNode context = ServiceApi.JSON.createObjectNode().put("toolName", "wire-transfer");
     context.set("arguments", DecisionsIT.transfer(1250));
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     return new ApprovalRequested(

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.request.ApprovalNotice;
 import dev.agentplane.approval.request.ApprovalSweep;
 import dev.agentplane.contracts.ApprovalDecided;
 import dev.agentplane.contracts.ApprovalOutcome;
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.time.Clock;

@@ -4,7 +4,7 @@ import static dev.agentplane.approval.Approvals.anApproval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.approval.ApprovalApi.Reply;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.util.List;
 import org.assertj.core.api.SoftAssertions;

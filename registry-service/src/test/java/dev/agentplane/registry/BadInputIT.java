@@ -1,13 +1,13 @@
 package dev.agentplane.registry;
 
-import static dev.agentplane.registry.RegistryApi.JSON;
-import static dev.agentplane.registry.RegistryApi.createBody;
-import static dev.agentplane.registry.RegistryApi.specBody;
+import static dev.agentplane.registry.Specs.createBody;
+import static dev.agentplane.registry.Specs.specBody;
+import static dev.agentplane.testkit.ServiceApi.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentplane.registry.RegistryApi.Reply;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

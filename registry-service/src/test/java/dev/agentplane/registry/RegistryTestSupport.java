@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.contracts.Topics;
-import dev.agentplane.registry.RegistryApi.Reply;
 import dev.agentplane.testkit.RealInfrastructure;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -23,8 +24,8 @@ public abstract class RegistryTestSupport implements RealInfrastructure {
 
   @Inject protected EmbeddedServer server;
 
-  protected RegistryApi api() {
-    return new RegistryApi(server.getURI());
+  protected ServiceApi api() {
+    return new ServiceApi(server.getURI());
   }
 
   @Override
@@ -54,7 +55,7 @@ public abstract class RegistryTestSupport implements RealInfrastructure {
    */
   protected JsonNode newResource(String tenant, String kind, String name, JsonNode spec) {
     Reply created =
-        api().post("/v1/" + kind, user(tenant, "builder"), RegistryApi.createBody(name, spec));
+        api().post("/v1/" + kind, user(tenant, "builder"), Specs.createBody(name, spec));
     assertThat(created.status()).as(created.raw()).isEqualTo(201);
     return created.body();
   }

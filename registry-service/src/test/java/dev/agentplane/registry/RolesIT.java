@@ -1,11 +1,11 @@
 package dev.agentplane.registry;
 
-import static dev.agentplane.registry.RegistryApi.createBody;
-import static dev.agentplane.registry.RegistryApi.specBody;
+import static dev.agentplane.registry.Specs.createBody;
+import static dev.agentplane.registry.Specs.specBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.registry.RegistryApi.Reply;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.util.Map;
 import org.assertj.core.api.SoftAssertions;

@@ -9,7 +9,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.registry.RegistryApi.Reply;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -43,7 +44,7 @@ class SecretsIT extends RegistryTestSupport {
   private record StoredSecret(String keyId, byte[] nonce, byte[] ciphertext) {}
 
   private static String body(String value) {
-    return RegistryApi.JSON.createObjectNode().put("value", value).toString();
+    return ServiceApi.JSON.createObjectNode().put("value", value).toString();
   }
 
   private static String aSecretValue() {

@@ -1,7 +1,9 @@
 package dev.agentplane.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentplane.testkit.ServiceApi;
 
 /**
  * Valid specs to start from, per the formats in the registry README; tests change what they are
@@ -13,7 +15,7 @@ public final class Specs {
 
   /** A low-risk builtin tool that needs no approval. */
   public static ObjectNode aTool() {
-    ObjectNode spec = RegistryApi.JSON.createObjectNode();
+    ObjectNode spec = ServiceApi.JSON.createObjectNode();
     spec.put("description", "Echoes its input");
     spec.put("type", "builtin");
     spec.putObject("builtin").put("name", "echo");
@@ -45,7 +47,7 @@ public final class Specs {
 
   /** An assistant on the builtin model using the named tools at their active versions. */
   public static ObjectNode anAssistant(String... toolNames) {
-    ObjectNode spec = RegistryApi.JSON.createObjectNode();
+    ObjectNode spec = ServiceApi.JSON.createObjectNode();
     spec.put("description", "Helps with orders");
     spec.put("kind", "assistant");
     spec.putObject("model").put("provider", "builtin").put("name", "echo");
@@ -55,5 +57,15 @@ public final class Specs {
       tools.addObject().put("name", name).put("version", "active");
     }
     return spec;
+  }
+
+  /** {@code {"name": name, "spec": spec}}. */
+  public static String createBody(String name, JsonNode spec) {
+    return ServiceApi.JSON.createObjectNode().put("name", name).set("spec", spec).toString();
+  }
+
+  /** {@code {"spec": spec}}. */
+  public static String specBody(JsonNode spec) {
+    return ServiceApi.JSON.createObjectNode().set("spec", spec).toString();
   }
 }

@@ -1,11 +1,12 @@
 package dev.agentplane.registry;
 
-import static dev.agentplane.registry.RegistryApi.createBody;
-import static dev.agentplane.registry.RegistryApi.specBody;
+import static dev.agentplane.registry.Specs.createBody;
+import static dev.agentplane.registry.Specs.specBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.registry.RegistryApi.Reply;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -294,7 +295,7 @@ class TenancyIT extends RegistryTestSupport {
   private record Attempt(
       String method, String path, String token, String body, Map<String, String> headers) {
 
-    Reply send(RegistryApi api) {
+    Reply send(ServiceApi api) {
       return api.send(method, path, token, body, headers);
     }
 

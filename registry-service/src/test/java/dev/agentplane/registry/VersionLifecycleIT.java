@@ -1,7 +1,7 @@
 package dev.agentplane.registry;
 
-import static dev.agentplane.registry.RegistryApi.createBody;
-import static dev.agentplane.registry.RegistryApi.specBody;
+import static dev.agentplane.registry.Specs.createBody;
+import static dev.agentplane.registry.Specs.specBody;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,7 +18,8 @@ import dev.agentplane.contracts.RegistryLifecycleEvent.VersionDrafted;
 import dev.agentplane.contracts.RegistryLifecycleEvent.VersionReviewRejected;
 import dev.agentplane.contracts.RegistryLifecycleEvent.VersionSubmittedForReview;
 import dev.agentplane.contracts.Topics;
-import dev.agentplane.registry.RegistryApi.Reply;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.net.URI;
@@ -70,7 +71,7 @@ class VersionLifecycleIT extends RegistryTestSupport {
   @Test
   void theSameSpecHashesTheSameWhateverItsKeyOrder() {
     String tenant = newTenant();
-    ObjectNode reordered = RegistryApi.JSON.createObjectNode();
+    ObjectNode reordered = ServiceApi.JSON.createObjectNode();
     List<String> keys =
         List.of("approval", "risk", "inputSchema", "builtin", "type", "description");
     ObjectNode original = Specs.aTool();

@@ -1,13 +1,13 @@
 package dev.agentplane.approval.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.approval.ApprovalApi;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.Approvals;
 import dev.agentplane.contracts.ApprovalDecided;
 import dev.agentplane.contracts.EventEnvelope;
 import dev.agentplane.contracts.PlatformEvent;
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestTokens;
@@ -48,8 +48,6 @@ public final class DecisionLatencyBench {
   private final LongAdder decided = new LongAdder();
   private final java.util.concurrent.CountDownLatch assigned =
       new java.util.concurrent.CountDownLatch(1);
-  private volatile boolean measuring;
-  private volatile boolean stopping;
   // The reader outlives the approvers: each approver's last decision still waits for its event.
   private volatile boolean readerStopping;
 
@@ -86,7 +84,7 @@ public final class DecisionLatencyBench {
                     "micronaut.server.port", "-1"))
             .start()) {
       EmbeddedServer server = context.getBean(EmbeddedServer.class).start();
-      ApprovalApi api = new ApprovalApi(server.getURI());
+      ServiceApi api = new ServiceApi(server.getURI());
       TestTokens tokens = TestTokens.standard();
       String tenant = "bench-" + UUID.randomUUID();
       String service = tokens.service(tenant, "svc-bench", "internal");
@@ -96,28 +94,22 @@ public final class DecisionLatencyBench {
       if (!assigned.await(60, TimeUnit.SECONDS)) {
         throw new IllegalStateException("The approvals.decided reader got no partition in 60 s");
       }
+      // The phases are deadlines each approver checks itself: a decision counts when it starts
+      // inside the measured window, and every approver stops at the window's end.
+      long measureFrom = System.nanoTime() + Duration.ofSeconds(warmupSeconds).toNanos();
+      long measureUntil = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
       List<Thread> workers = new ArrayList<>();
       for (int i = 0; i < approvers; i++) {
         String approver = tokens.user(tenant, "approver-" + i, "approver");
         workers.add(
             Thread.ofVirtual()
                 .name("approver-" + i)
-                .start(() -> decideLoop(api, service, approver)));
+                .start(() -> decideLoop(api, service, approver, measureFrom, measureUntil)));
       }
-      // A benchmark paces itself by the wall clock: these waits are the experiment's phases.
-      Thread.sleep(Duration.ofSeconds(warmupSeconds).toMillis());
-      decisionToEvent.reset();
-      decisionCall.reset();
-      decided.reset();
-      measuring = true;
-      long started = System.nanoTime();
-      Thread.sleep(Duration.ofSeconds(durationSeconds).toMillis());
-      measuring = false;
-      double seconds = (System.nanoTime() - started) / 1e9;
-      stopping = true;
       for (Thread worker : workers) {
-        worker.join(Duration.ofSeconds(40));
+        worker.join();
       }
+      double seconds = durationSeconds;
       readerStopping = true;
       reader.join(Duration.ofSeconds(5));
       var event = decisionToEvent.getIntervalHistogram();
@@ -156,8 +148,9 @@ public final class DecisionLatencyBench {
     }
   }
 
-  private void decideLoop(ApprovalApi api, String service, String approver) {
-    while (!stopping) {
+  private void decideLoop(
+      ServiceApi api, String service, String approver, long measureFrom, long measureUntil) {
+    while (System.nanoTime() < measureUntil) {
       Reply opened = api.post("/v1/approvals", service, Approvals.anApproval().json());
       if (opened.status() != 201) {
         throw new IllegalStateException("Could not open a request: " + opened.raw());
@@ -175,7 +168,7 @@ public final class DecisionLatencyBench {
       }
       try {
         long visible = seen.get(30, TimeUnit.SECONDS);
-        if (measuring) {
+        if (start >= measureFrom) {
           decisionToEvent.recordValue(Math.max(0, visible - start));
           decisionCall.recordValue(answered - start);
           decided.increment();

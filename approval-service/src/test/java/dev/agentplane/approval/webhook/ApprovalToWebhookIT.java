@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.approval.ApprovalApi;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.testkit.ServiceApi;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -89,7 +89,7 @@ class ApprovalToWebhookIT extends WebhookTestSupport {
 
   private static JsonNode read(byte[] body) {
     try {
-      return ApprovalApi.JSON.readTree(new String(body, StandardCharsets.UTF_8));
+      return ServiceApi.JSON.readTree(new String(body, StandardCharsets.UTF_8));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

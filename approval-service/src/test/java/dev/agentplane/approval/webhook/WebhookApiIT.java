@@ -3,10 +3,10 @@ package dev.agentplane.approval.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.approval.ApprovalApi;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.SqlReads;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -286,11 +286,11 @@ class WebhookApiIT extends WebhookTestSupport {
   void aDescriptionLongerThan500CharactersIsUnprocessable() {
     String tenant = newTenant();
     String body =
-        ApprovalApi.JSON
+        ServiceApi.JSON
             .createObjectNode()
             .put("url", "http://127.0.0.1:9/")
             .put("description", "d".repeat(501))
-            .set("eventTypes", ApprovalApi.JSON.createArrayNode().add(ApprovalNotice.TYPE_DECIDED))
+            .set("eventTypes", ServiceApi.JSON.createArrayNode().add(ApprovalNotice.TYPE_DECIDED))
             .toString();
 
     Reply reply = api().post("/v1/webhooks", admin(tenant), body);

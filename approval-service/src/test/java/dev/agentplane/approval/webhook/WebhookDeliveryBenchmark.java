@@ -4,10 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
-import dev.agentplane.approval.ApprovalApi;
 import dev.agentplane.approval.ApprovalApplication;
 import dev.agentplane.approval.SqlReads;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestTokens;
@@ -88,12 +88,12 @@ public final class WebhookDeliveryBenchmark {
             .mainClass(ApprovalApplication.class)
             .properties(properties)
             .start()) {
-      ApprovalApi api = new ApprovalApi(context.getBean(EmbeddedServer.class).getURI());
+      ServiceApi api = new ServiceApi(context.getBean(EmbeddedServer.class).getURI());
       String tenant = "bench-" + UUID.randomUUID();
       String admin = TestTokens.standard().user(tenant, "bench", "admin");
       String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks/";
       for (int i = 0; i < subscriptions; i++) {
-        ApprovalApi.Reply created =
+        ServiceApi.Reply created =
             api.post(
                 "/v1/webhooks",
                 admin,
@@ -192,7 +192,7 @@ public final class WebhookDeliveryBenchmark {
   private static ApprovalNotice notice(String tenant, int sequence) {
     UUID approval = UUID.randomUUID();
     ObjectNode data =
-        ApprovalApi.JSON
+        ServiceApi.JSON
             .createObjectNode()
             .put("id", approval.toString())
             .put("status", "approved")

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.approval.ApprovalApi;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +52,7 @@ class WebhookDeliveryIT extends WebhookTestSupport {
       assertThat(message.header("content-type")).isEqualTo("application/json");
       assertThat(IndependentVerifier.verifies(message, secret)).isTrue();
       assertThat(IndependentVerifier.verifies(message, "whsec_" + "A".repeat(44))).isFalse();
-      JsonNode body = ApprovalApi.JSON.readTree(new String(message.body(), StandardCharsets.UTF_8));
+      JsonNode body = ServiceApi.JSON.readTree(new String(message.body(), StandardCharsets.UTF_8));
       assertThat(body.path("type").asText()).isEqualTo(ApprovalNotice.TYPE_REQUESTED);
       assertThat(Instant.parse(body.path("timestamp").asText())).isEqualTo(notice.occurredAt());
       assertThat(body.path("data")).isEqualTo(notice.data());

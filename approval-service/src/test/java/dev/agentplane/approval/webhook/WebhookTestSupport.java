@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentplane.approval.ApprovalApi;
-import dev.agentplane.approval.ApprovalApi.Reply;
 import dev.agentplane.approval.ApprovalTestSupport;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
@@ -46,7 +46,7 @@ abstract class WebhookTestSupport extends ApprovalTestSupport {
   }
 
   protected static String subscriptionBody(String url, String... eventTypes) {
-    ObjectNode body = ApprovalApi.JSON.createObjectNode().put("url", url);
+    ObjectNode body = ServiceApi.JSON.createObjectNode().put("url", url);
     ArrayNode types = body.putArray("eventTypes");
     for (String type : eventTypes) {
       types.add(type);
@@ -65,7 +65,7 @@ abstract class WebhookTestSupport extends ApprovalTestSupport {
   protected static ApprovalNotice notice(String tenant, String type) {
     UUID approval = UUID.randomUUID();
     ObjectNode data =
-        ApprovalApi.JSON
+        ServiceApi.JSON
             .createObjectNode()
             .put("id", approval.toString())
             .put("status", type.substring(type.indexOf('.') + 1))

@@ -1,4 +1,4 @@
-package dev.agentplane.approval;
+package dev.agentplane.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,10 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Drives the approval service over real HTTP, the way a client would: any status comes back as a
- * {@link Reply} instead of an exception, so tests assert on refusals as plainly as on successes.
+ * Drives a service over real HTTP, the way a client would: any status comes back as a {@link Reply}
+ * instead of an exception, so tests assert on refusals as plainly as on successes.
  */
-public final class ApprovalApi {
+public final class ServiceApi {
 
   /** One response: status, headers, and the body as JSON (missing when empty). */
   public record Reply(int status, Map<String, List<String>> headers, JsonNode body, String raw) {
@@ -54,7 +54,7 @@ public final class ApprovalApi {
   private final HttpClient http = HttpClient.newHttpClient();
   private final URI base;
 
-  public ApprovalApi(URI base) {
+  public ServiceApi(URI base) {
     this.base = base;
   }
 
