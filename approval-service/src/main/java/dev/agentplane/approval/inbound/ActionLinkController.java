@@ -2,6 +2,8 @@ package dev.agentplane.approval.inbound;
 
 import dev.agentplane.approval.inbound.InboundDecisions.IssuedLinks;
 import dev.agentplane.approval.request.ApprovalRequests;
+import dev.agentplane.approval.request.Approver;
+import dev.agentplane.approval.request.DecisionChannel;
 import dev.agentplane.kit.json.JsonRequestBody;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.problem.ValidationFailedException;
@@ -46,11 +48,7 @@ class ActionLinkController {
     principal.require(Role.ADMIN);
     UUID approvalId = ApprovalRequests.idFromPath(id);
     JsonRequestBody request = JsonRequestBody.parse(body, Set.of("approver", "validFor"));
-    JsonRequestBody approver = request.object("approver", Set.of("subject", "roles"));
-    String subject = approver.text("subject");
-    if (subject.isBlank()) {
-      throw approver.bad("subject", "blank", "approver.subject must name the approver");
-    }
+    Approver approver = InboundBodies.vouchedApprover(request, DecisionChannel.ACTION_LINK);
     Duration validFor = request.optionalDuration("validFor");
     if (validFor == null) {
       validFor = settings.linkValidity();
@@ -64,7 +62,7 @@ class ActionLinkController {
     }
     IssuedLinks links =
         inbound.makeLinks(
-            principal.tenantId(), approvalId, subject, InboundBodies.roles(approver), validFor);
+            principal.tenantId(), approvalId, approver.subject(), approver.roles(), validFor);
     return HttpResponse.created(links).header("Cache-Control", "no-store");
   }
 }

@@ -40,14 +40,9 @@ final class InboundBodies {
   static SignedDecision signedDecision(byte[] raw) {
     JsonRequestBody body =
         JsonRequestBody.parse(new String(raw, StandardCharsets.UTF_8), SIGNED_FIELDS);
-    JsonRequestBody approver = body.object("approver", Set.of("subject", "roles"));
-    String subject = approver.text("subject");
-    if (subject.isBlank()) {
-      throw approver.bad("subject", "blank", "approver.subject must name the approver");
-    }
     return new SignedDecision(
         body.uuid("approvalId"),
-        new Approver(subject, roles(approver), DecisionChannel.SIGNED_WEBHOOK),
+        vouchedApprover(body, DecisionChannel.SIGNED_WEBHOOK),
         DecisionCommand.read(body));
   }
 
@@ -105,8 +100,20 @@ final class InboundBodies {
     }
   }
 
-  /** {@code roles} of an approver a tenant vouches for; only deciding roles. */
-  static Set<String> roles(JsonRequestBody approver) {
+  /**
+   * The body's {@code approver: {subject, roles?}}: someone the tenant vouches for, with deciding
+   * roles only ({@code [approver]} when none are named).
+   */
+  static Approver vouchedApprover(JsonRequestBody body, DecisionChannel channel) {
+    JsonRequestBody approver = body.object("approver", Set.of("subject", "roles"));
+    String subject = approver.text("subject");
+    if (subject.isBlank()) {
+      throw approver.bad("subject", "blank", "approver.subject must name the approver");
+    }
+    return new Approver(subject, roles(approver), channel);
+  }
+
+  private static Set<String> roles(JsonRequestBody approver) {
     List<String> given = approver.optionalStrings("roles");
     List<String> roles = given == null || given.isEmpty() ? DEFAULT_ROLES : given;
     for (String role : roles) {
