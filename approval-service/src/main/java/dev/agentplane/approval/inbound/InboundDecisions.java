@@ -187,30 +187,24 @@ class InboundDecisions {
     }
     // A link's expiry is signed as unix seconds: the one shown is the one the link carries.
     Instant expiresAt = clock.instant().plus(validity).truncatedTo(ChronoUnit.SECONDS);
-    String approve =
-        links.make(
-            new Claims(
-                UUID.randomUUID().toString(),
-                approval.id(),
-                approver,
-                roles,
-                Verdict.APPROVE,
-                expiresAt),
-            verifying.getFirst());
-    String reject =
-        links.make(
-            new Claims(
-                UUID.randomUUID().toString(),
-                approval.id(),
-                approver,
-                roles,
-                Verdict.REJECT,
-                expiresAt),
-            verifying.getFirst());
+    String secret = verifying.getFirst();
+    Function<Verdict, String> linkFor =
+        verdict ->
+            settings
+                .linkUrl(
+                    tenantId,
+                    links.make(
+                        new Claims(
+                            UUID.randomUUID().toString(),
+                            approval.id(),
+                            approver,
+                            roles,
+                            verdict,
+                            expiresAt),
+                        secret))
+                .toString();
     return new IssuedLinks(
-        settings.linkUrl(tenantId, approve).toString(),
-        settings.linkUrl(tenantId, reject).toString(),
-        expiresAt);
+        linkFor.apply(Verdict.APPROVE), linkFor.apply(Verdict.REJECT), expiresAt);
   }
 
   /** The two links of one approver, shown once to whoever sends them. */

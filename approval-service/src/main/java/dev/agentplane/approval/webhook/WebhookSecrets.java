@@ -63,14 +63,18 @@ public class WebhookSecrets {
 
   /** Seals one of the tenant's own secrets, e.g. {@code inbound-decisions}. */
   public AesGcmSealer.Sealed sealTenantSecret(String tenantId, String purpose, String secret) {
-    return sealer.seal(secret, tenantId + "\u0000tenant\u0000" + purpose);
+    return sealer.seal(secret, tenantSecretData(tenantId, purpose));
   }
 
   public String openTenantSecret(String tenantId, String purpose, AesGcmSealer.Sealed sealed) {
     return sealer.open(
         sealed,
-        tenantId + "\u0000tenant\u0000" + purpose,
+        tenantSecretData(tenantId, purpose),
         "The " + purpose + " secret of tenant " + tenantId);
+  }
+
+  private static String tenantSecretData(String tenantId, String purpose) {
+    return tenantId + "\u0000tenant\u0000" + purpose;
   }
 
   private static String associatedData(String tenantId, UUID subscriptionId) {
