@@ -20,6 +20,12 @@ public sealed interface RunEvent extends PlatformEvent {
    */
   long sequence();
 
+  /**
+   * The event's short name on a run's event stream ({@code GET /v1/runs/{id}/events}, SSE {@code
+   * event:}), e.g. {@code run.queued} or {@code tool.succeeded}.
+   */
+  String streamName();
+
   @Override
   default String aggregateId() {
     return runId().toString();
@@ -41,7 +47,12 @@ public sealed interface RunEvent extends PlatformEvent {
       long sequence,
       int agentVersion,
       RunMode mode)
-      implements RunEvent {}
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "run.queued";
+    }
+  }
 
   /** Execution emits when a worker first claims the run; SSE and external consumers read. */
   @EventType("dev.agentplane.run.started")
@@ -53,15 +64,21 @@ public sealed interface RunEvent extends PlatformEvent {
       UUID runId,
       UUID agentId,
       long sequence)
-      implements RunEvent {}
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "run.started";
+    }
+  }
 
   /**
-   * Execution emits once a step's checkpoint is durable; SSE and external consumers read.
+   * Execution emits when a step begins: a model call or a tool call, each checkpointed when it
+   * ends.
    *
-   * @param step the step number, from 1
+   * @param step the step number, from 1; model calls and tool calls share the numbering
    */
-  @EventType("dev.agentplane.run.step_checkpointed")
-  record RunStepCheckpointed(
+  @EventType("dev.agentplane.run.step_started")
+  record StepStarted(
       UUID eventId,
       Instant occurredAt,
       int schemaVersion,
@@ -70,17 +87,20 @@ public sealed interface RunEvent extends PlatformEvent {
       UUID agentId,
       long sequence,
       int step,
-      UUID checkpointId)
-      implements RunEvent {}
+      StepKind kind)
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "step.started";
+    }
+  }
 
   /**
-   * Execution emits when the model asks for a tool call; SSE and external consumers read.
-   *
-   * @param toolCallId the model's id of the call; with the run id, the call's idempotency key
-   * @param arguments the arguments as the model produced them
+   * Execution emits text the model is producing, coalesced over a short window so that a streamed
+   * answer costs a few events rather than one per token.
    */
-  @EventType("dev.agentplane.run.tool_call_requested")
-  record ToolCallRequested(
+  @EventType("dev.agentplane.run.model_delta")
+  record ModelDelta(
       UUID eventId,
       Instant occurredAt,
       int schemaVersion,
@@ -88,19 +108,78 @@ public sealed interface RunEvent extends PlatformEvent {
       UUID runId,
       UUID agentId,
       long sequence,
+      int step,
+      String text)
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "model.delta";
+    }
+  }
+
+  /**
+   * Execution emits when a model call has returned and its step is checkpointed.
+   *
+   * @param content the model's text, null when it only asked for tools
+   * @param toolCalls how many tool calls it asked for
+   * @param finishReason the provider's reason, e.g. {@code stop} or {@code tool_calls}
+   */
+  @EventType("dev.agentplane.run.model_completed")
+  record ModelCompleted(
+      UUID eventId,
+      Instant occurredAt,
+      int schemaVersion,
+      String tenantId,
+      UUID runId,
+      UUID agentId,
+      long sequence,
+      int step,
+      String content,
+      int toolCalls,
+      long inputTokens,
+      long outputTokens,
+      String finishReason)
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "model.completed";
+    }
+  }
+
+  /**
+   * Execution emits before it calls a tool.
+   *
+   * @param toolCallId the model's id of the call; with the run id, the call's idempotency key
+   * @param arguments the arguments as the model produced them (never secret values: those are
+   *     resolved into headers at call time)
+   */
+  @EventType("dev.agentplane.run.tool_started")
+  record ToolStarted(
+      UUID eventId,
+      Instant occurredAt,
+      int schemaVersion,
+      String tenantId,
+      UUID runId,
+      UUID agentId,
+      long sequence,
+      int step,
       String toolCallId,
       String toolName,
       JsonNode arguments)
-      implements RunEvent {}
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "tool.started";
+    }
+  }
 
   /**
-   * Execution emits when a tool call has ended, however it ended; SSE and external consumers read.
+   * Execution emits when a tool call returned a result, once the result is checkpointed.
    *
-   * @param resultSummary a short, display-safe summary of the result, null when there is none
-   * @param error what went wrong or why it was rejected, null when the call succeeded
+   * @param resultSummary a short, display-safe prefix of the result
    */
-  @EventType("dev.agentplane.run.tool_call_completed")
-  record ToolCallCompleted(
+  @EventType("dev.agentplane.run.tool_succeeded")
+  record ToolSucceeded(
       UUID eventId,
       Instant occurredAt,
       int schemaVersion,
@@ -108,12 +187,44 @@ public sealed interface RunEvent extends PlatformEvent {
       UUID runId,
       UUID agentId,
       long sequence,
+      int step,
       String toolCallId,
       String toolName,
-      ToolCallOutcome outcome,
       String resultSummary,
-      String error)
-      implements RunEvent {}
+      long durationMs)
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "tool.succeeded";
+    }
+  }
+
+  /**
+   * Execution emits when a tool call failed or was refused (invalid arguments, unknown tool,
+   * timeout, HTTP error); the error goes back to the model as the tool result.
+   *
+   * @param errorCode stable cause, e.g. {@code invalid_arguments}, {@code unknown_tool}
+   */
+  @EventType("dev.agentplane.run.tool_failed")
+  record ToolFailed(
+      UUID eventId,
+      Instant occurredAt,
+      int schemaVersion,
+      String tenantId,
+      UUID runId,
+      UUID agentId,
+      long sequence,
+      int step,
+      String toolCallId,
+      String toolName,
+      String errorCode,
+      String message)
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "tool.failed";
+    }
+  }
 
   /**
    * Execution emits when a gated tool call parks the run in {@code waiting_approval}; SSE and
@@ -134,7 +245,12 @@ public sealed interface RunEvent extends PlatformEvent {
       String toolCallId,
       String toolName,
       UUID approvalId)
-      implements RunEvent {}
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "tool.approval_requested";
+    }
+  }
 
   /**
    * Execution emits when a run continues from its last checkpoint (after an approval or a worker
@@ -149,7 +265,12 @@ public sealed interface RunEvent extends PlatformEvent {
       UUID runId,
       UUID agentId,
       long sequence)
-      implements RunEvent {}
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "run.resumed";
+    }
+  }
 
   /**
    * Execution emits when the agent has produced its final answer; SSE and external consumers read.
@@ -164,7 +285,12 @@ public sealed interface RunEvent extends PlatformEvent {
       UUID agentId,
       long sequence,
       JsonNode output)
-      implements RunEvent {}
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "run.succeeded";
+    }
+  }
 
   /**
    * Execution emits when a run ends in an error; SSE and external consumers read.
@@ -184,7 +310,12 @@ public sealed interface RunEvent extends PlatformEvent {
       String errorCode,
       String message,
       boolean retryable)
-      implements RunEvent {}
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "run.failed";
+    }
+  }
 
   /**
    * Execution emits when a principal cancels a run; SSE and external consumers read.
@@ -203,9 +334,18 @@ public sealed interface RunEvent extends PlatformEvent {
       long sequence,
       String by,
       String reason)
-      implements RunEvent {}
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "run.cancelled";
+    }
+  }
 
-  /** Execution emits when a run exceeds its deadline; SSE and external consumers read. */
+  /**
+   * Execution emits when a run exceeds its deadline; SSE and external consumers read.
+   *
+   * @param errorCode {@code timeout} for the run's deadline; a step's own deadline is a step error
+   */
   @EventType("dev.agentplane.run.timed_out")
   record RunTimedOut(
       UUID eventId,
@@ -214,6 +354,12 @@ public sealed interface RunEvent extends PlatformEvent {
       String tenantId,
       UUID runId,
       UUID agentId,
-      long sequence)
-      implements RunEvent {}
+      long sequence,
+      String errorCode)
+      implements RunEvent {
+    @Override
+    public String streamName() {
+      return "run.timed_out";
+    }
+  }
 }

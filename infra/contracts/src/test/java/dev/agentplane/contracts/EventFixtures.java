@@ -8,17 +8,20 @@ import dev.agentplane.contracts.RegistryLifecycleEvent.VersionArchived;
 import dev.agentplane.contracts.RegistryLifecycleEvent.VersionDrafted;
 import dev.agentplane.contracts.RegistryLifecycleEvent.VersionReviewRejected;
 import dev.agentplane.contracts.RegistryLifecycleEvent.VersionSubmittedForReview;
+import dev.agentplane.contracts.RunEvent.ModelCompleted;
+import dev.agentplane.contracts.RunEvent.ModelDelta;
 import dev.agentplane.contracts.RunEvent.RunCancelled;
 import dev.agentplane.contracts.RunEvent.RunFailed;
 import dev.agentplane.contracts.RunEvent.RunQueued;
 import dev.agentplane.contracts.RunEvent.RunResumed;
 import dev.agentplane.contracts.RunEvent.RunStarted;
-import dev.agentplane.contracts.RunEvent.RunStepCheckpointed;
 import dev.agentplane.contracts.RunEvent.RunSucceeded;
 import dev.agentplane.contracts.RunEvent.RunTimedOut;
+import dev.agentplane.contracts.RunEvent.StepStarted;
 import dev.agentplane.contracts.RunEvent.ToolApprovalRequested;
-import dev.agentplane.contracts.RunEvent.ToolCallCompleted;
-import dev.agentplane.contracts.RunEvent.ToolCallRequested;
+import dev.agentplane.contracts.RunEvent.ToolFailed;
+import dev.agentplane.contracts.RunEvent.ToolStarted;
+import dev.agentplane.contracts.RunEvent.ToolSucceeded;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +47,12 @@ final class EventFixtures {
               Map.entry(RunRequested.class, EventFixtures::aRunRequested),
               Map.entry(RunQueued.class, EventFixtures::aRunQueued),
               Map.entry(RunStarted.class, EventFixtures::aRunStarted),
-              Map.entry(RunStepCheckpointed.class, EventFixtures::aRunStepCheckpointed),
-              Map.entry(ToolCallRequested.class, EventFixtures::aToolCallRequested),
-              Map.entry(ToolCallCompleted.class, EventFixtures::aToolCallCompleted),
+              Map.entry(StepStarted.class, EventFixtures::aStepStarted),
+              Map.entry(ModelDelta.class, EventFixtures::aModelDelta),
+              Map.entry(ModelCompleted.class, EventFixtures::aModelCompleted),
+              Map.entry(ToolStarted.class, EventFixtures::aToolStarted),
+              Map.entry(ToolSucceeded.class, EventFixtures::aToolSucceeded),
+              Map.entry(ToolFailed.class, EventFixtures::aToolFailed),
               Map.entry(ToolApprovalRequested.class, EventFixtures::aToolApprovalRequested),
               Map.entry(RunResumed.class, EventFixtures::aRunResumed),
               Map.entry(RunSucceeded.class, EventFixtures::aRunSucceeded),
@@ -181,8 +187,8 @@ final class EventFixtures {
         UUID.randomUUID(), OCCURRED_AT, 1, tenant, UUID.randomUUID(), UUID.randomUUID(), 2);
   }
 
-  static RunStepCheckpointed aRunStepCheckpointed(String tenant) {
-    return new RunStepCheckpointed(
+  static StepStarted aStepStarted(String tenant) {
+    return new StepStarted(
         UUID.randomUUID(),
         OCCURRED_AT,
         1,
@@ -191,11 +197,11 @@ final class EventFixtures {
         UUID.randomUUID(),
         3,
         1,
-        UUID.randomUUID());
+        StepKind.MODEL);
   }
 
-  static ToolCallRequested aToolCallRequested(String tenant) {
-    return new ToolCallRequested(
+  static ModelDelta aModelDelta(String tenant) {
+    return new ModelDelta(
         UUID.randomUUID(),
         OCCURRED_AT,
         1,
@@ -203,13 +209,29 @@ final class EventFixtures {
         UUID.randomUUID(),
         UUID.randomUUID(),
         4,
-        "call_8f3a",
-        "wire-transfer",
-        transferArguments(1250.75));
+        1,
+        "The transfer of 1250.75 EUR ");
   }
 
-  static ToolCallCompleted aToolCallCompleted(String tenant) {
-    return new ToolCallCompleted(
+  static ModelCompleted aModelCompleted(String tenant) {
+    return new ModelCompleted(
+        UUID.randomUUID(),
+        OCCURRED_AT,
+        1,
+        tenant,
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        5,
+        1,
+        null,
+        1,
+        412,
+        37,
+        "tool_calls");
+  }
+
+  static ToolStarted aToolStarted(String tenant) {
+    return new ToolStarted(
         UUID.randomUUID(),
         OCCURRED_AT,
         1,
@@ -217,10 +239,41 @@ final class EventFixtures {
         UUID.randomUUID(),
         UUID.randomUUID(),
         6,
+        2,
         "call_8f3a",
         "wire-transfer",
-        ToolCallOutcome.FAILED,
-        null,
+        transferArguments(1250.75));
+  }
+
+  static ToolSucceeded aToolSucceeded(String tenant) {
+    return new ToolSucceeded(
+        UUID.randomUUID(),
+        OCCURRED_AT,
+        1,
+        tenant,
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        7,
+        2,
+        "call_8f3a",
+        "wire-transfer",
+        "{\"status\":\"sent\"}",
+        184);
+  }
+
+  static ToolFailed aToolFailed(String tenant) {
+    return new ToolFailed(
+        UUID.randomUUID(),
+        OCCURRED_AT,
+        1,
+        tenant,
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        7,
+        2,
+        "call_8f3a",
+        "wire-transfer",
+        "tool_http_error",
         "HTTP 502 from payments");
   }
 
@@ -279,7 +332,14 @@ final class EventFixtures {
 
   static RunTimedOut aRunTimedOut(String tenant) {
     return new RunTimedOut(
-        UUID.randomUUID(), OCCURRED_AT, 1, tenant, UUID.randomUUID(), UUID.randomUUID(), 12);
+        UUID.randomUUID(),
+        OCCURRED_AT,
+        1,
+        tenant,
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        12,
+        "timeout");
   }
 
   static ApprovalRequested aToolCallApprovalRequested(String tenant) {

@@ -1,0 +1,7 @@
+package dev.agentplane.contracts;
+
+/** What a run's step does: call the model, or call one tool the model asked for. */
+public enum StepKind {
+  MODEL,
+  TOOL
+}
