@@ -177,6 +177,28 @@ class EventSchemasTest {
   }
 
   @Test
+  void aModelCompletionCarriesTextOnlyWhenTheModelWroteSome() {
+    ObjectNode toolsOnly = dataOf(EventFixtures.aModelCompleted(EventFixtures.aTenant()));
+    assertThat(toolsOnly.has("content")).isFalse();
+    assertThat(EventSchemas.validate("dev.agentplane.run.model_completed", toolsOnly)).isEmpty();
+
+    ObjectNode withText = toolsOnly.deepCopy().put("content", "Paid invoice INV-42.");
+
+    assertThat(EventSchemas.validate("dev.agentplane.run.model_completed", withText)).isEmpty();
+  }
+
+  @Test
+  void aStepIsAModelCallOrAToolCall() {
+    ObjectNode data = dataOf(EventFixtures.aStepStarted(EventFixtures.aTenant()));
+    data.put("kind", "THINK");
+
+    assertThat(EventSchemas.validate("dev.agentplane.run.step_started", data))
+        .singleElement()
+        .asString()
+        .startsWith("/kind:");
+  }
+
+  @Test
   void aRunRequestPinsAVersionNumberOrActive() {
     ObjectNode data = dataOf(EventFixtures.aRunRequested(EventFixtures.aTenant()));
     data.put("version", "12");

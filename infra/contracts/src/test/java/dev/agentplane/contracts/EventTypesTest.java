@@ -3,6 +3,7 @@ package dev.agentplane.contracts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,9 +14,9 @@ class EventTypesTest {
   @Test
   void everyPayloadRecordOfTheSealedHierarchyHasItsOwnType() {
     assertThat(EventTypes.allClasses())
-        .hasSize(19)
+        .hasSize(22)
         .allSatisfy(eventClass -> assertThat(eventClass.isRecord()).isTrue());
-    assertThat(EventTypes.all()).doesNotHaveDuplicates().hasSize(19);
+    assertThat(EventTypes.all()).doesNotHaveDuplicates().hasSize(22);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -61,6 +62,25 @@ class EventTypesTest {
     RunEvent.RunQueued queued = EventFixtures.aRunQueued(EventFixtures.aTenant());
 
     assertThat(queued.aggregateId()).isEqualTo(queued.runId().toString());
+  }
+
+  @Test
+  void everyRunEventHasAStreamNameOfItsOwnThatStaysOutOfThePayload() {
+    List<RunEvent> runEvents =
+        EventTypes.all().stream()
+            .map(EventFixtures::sampleOf)
+            .filter(RunEvent.class::isInstance)
+            .map(RunEvent.class::cast)
+            .toList();
+
+    assertThat(runEvents).hasSize(14);
+    assertThat(runEvents)
+        .extracting(RunEvent::streamName)
+        .doesNotHaveDuplicates()
+        .allSatisfy(name -> assertThat(name).matches("(run|step|model|tool)\\.[a-z_]+"));
+    assertThat(runEvents)
+        .allSatisfy(
+            event -> assertThat(EventJson.MAPPER.valueToTree(event).has("streamName")).isFalse());
   }
 
   @Test
