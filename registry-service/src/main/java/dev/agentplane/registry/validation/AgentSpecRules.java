@@ -5,6 +5,7 @@ import dev.agentplane.registry.validation.RegistryLookup.ToolVersionFacts;
 import dev.agentplane.registry.version.VersionStatus;
 import java.math.BigInteger;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -13,7 +14,7 @@ import java.util.Set;
 /** The rules an agent spec must satisfy beyond its shape: model, tools, policy, cycles. */
 final class AgentSpecRules {
 
-  static final Set<String> BUILTIN_MODELS = Set.of("echo", "scripted");
+  static final Set<String> BUILTIN_MODELS = Set.of("echo", ModelScriptRules.SCRIPTED_MODEL);
 
   /** Matches the schema's maxItems: a longer list is reported once, not walked entry by entry. */
   static final int MAX_TOOLS = 128;
@@ -23,7 +24,12 @@ final class AgentSpecRules {
   static void check(String agentName, JsonNode spec, ValidationRun run) {
     boolean orchestrator = SpecFields.text(spec, "kind").filter("orchestrator"::equals).isPresent();
     boolean assistant = SpecFields.text(spec, "kind").filter("assistant"::equals).isPresent();
-    SpecFields.object(spec, "model").ifPresent(model -> checkModel(model, run));
+    SpecFields.object(spec, "model")
+        .ifPresent(
+            model -> {
+              checkModel(model, run);
+              ModelScriptRules.check(model, declaredToolNames(spec), run);
+            });
     boolean instructionsMissing = !SpecFields.has(spec, "instructions");
     boolean instructionsBlank =
         SpecFields.text(spec, "instructions").filter(String::isBlank).isPresent();
@@ -68,6 +74,15 @@ final class AgentSpecRules {
     }
     SpecFields.object(spec, "policy")
         .ifPresent(policy -> checkPolicy(policy, firstIndexByName.keySet(), resolvedTools, run));
+  }
+
+  /** The names in {@code tools}, however many: a script may call these and no others. */
+  private static Set<String> declaredToolNames(JsonNode spec) {
+    Set<String> names = new HashSet<>();
+    SpecFields.array(spec, "tools")
+        .ifPresent(
+            tools -> tools.forEach(entry -> SpecFields.text(entry, "name").ifPresent(names::add)));
+    return names;
   }
 
   private static void checkModel(JsonNode model, ValidationRun run) {

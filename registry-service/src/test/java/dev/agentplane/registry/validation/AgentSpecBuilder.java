@@ -49,6 +49,12 @@ final class AgentSpecBuilder {
     return set("/model", json("{'provider': 'openai', 'name': 'gpt-4o-mini'}"));
   }
 
+  /** The builtin scripted model playing {@code script}, as given (valid or not). */
+  AgentSpecBuilder scripted(Object script) {
+    set("/model/name", "scripted");
+    return set("/model/params/script", script);
+  }
+
   AgentSpecBuilder policy(String member, Object value) {
     return set("/policy/" + member, value);
   }

@@ -180,6 +180,13 @@ class OddInputTest {
                 .usingTool("ask-researcher", "active")
                 .policy("maxSteps", 3)
                 .toolApproval("weather", json("{'properties': {'city': {'const': 'x'}}}"))
+                .build(),
+            anAgent()
+                .usingTool("weather", 1)
+                .scripted(
+                    json(
+                        "[{'toolCalls': [{'tool': 'weather', 'arguments': {'city':"
+                            + " '{{input.city}}'}}]}, {'answer': {'text': '{{tool.weather}}'}}]"))
                 .build());
     Random random = new Random(20_261_123L);
     for (int round = 0; round < 3_000; round++) {
