@@ -1,11 +1,8 @@
 package dev.agentplane.approval.request;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.ValidationMessage;
 import dev.agentplane.kit.json.TenantSchemas;
 import dev.agentplane.kit.problem.FieldError;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,36 +25,6 @@ final class ArgumentEdits {
     if (inputSchema == null || inputSchema.isNull() || inputSchema.isMissingNode()) {
       return List.of();
     }
-    JsonSchema schema;
-    try {
-      schema = TenantSchemas.of(inputSchema);
-      schema.initializeValidators();
-    } catch (RuntimeException e) {
-      return List.of(
-          new FieldError(
-              POINTER,
-              "schema_unusable",
-              "the request's inputSchema cannot be compiled, so no edit can be checked"));
-    }
-    List<FieldError> errors = new ArrayList<>();
-    for (ValidationMessage message : schema.validate(edited)) {
-      String location = message.getInstanceLocation().toString();
-      String pointer = POINTER + (location.equals("/") ? "" : location);
-      if ("required".equals(message.getType()) && message.getProperty() != null) {
-        pointer = pointer + "/" + message.getProperty();
-      }
-      errors.add(new FieldError(pointer, message.getType(), text(message, location)));
-    }
-    return errors;
-  }
-
-  private static String text(ValidationMessage message, String location) {
-    String text = message.getMessage();
-    if (!location.isEmpty() && text.startsWith(location + ": ")) {
-      text = text.substring(location.length() + 2);
-    } else if (text.startsWith(": ")) {
-      text = text.substring(2);
-    }
-    return text.length() <= 300 ? text : text.substring(0, 297) + "...";
+    return TenantSchemas.violations(inputSchema, edited, POINTER);
   }
 }

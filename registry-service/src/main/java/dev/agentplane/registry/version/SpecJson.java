@@ -3,14 +3,8 @@ package dev.agentplane.registry.version;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.UncheckedIOException;
+import dev.agentplane.kit.json.CanonicalJson;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * How specs become bytes: the stored JSON, and the canonical form (keys sorted, no whitespace)
@@ -22,20 +16,12 @@ public final class SpecJson {
   /** Largest spec accepted, measured as canonical JSON. */
   public static final int MAX_SPEC_BYTES = 256 * 1024;
 
-  private static final ObjectMapper CANONICAL =
-      JsonMapper.builder()
-          .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
-          .disable(SerializationFeature.INDENT_OUTPUT)
-          .build();
+  private static final ObjectMapper PARSER = new ObjectMapper();
 
   private SpecJson() {}
 
   public static byte[] canonicalBytes(JsonNode spec) {
-    try {
-      return CANONICAL.writeValueAsBytes(spec);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return CanonicalJson.bytes(spec);
   }
 
   public static String canonical(JsonNode spec) {
@@ -44,17 +30,12 @@ public final class SpecJson {
 
   /** {@code sha256:<hex>} of the canonical form. */
   public static String hash(JsonNode spec) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonicalBytes(spec));
-      return "sha256:" + HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    return CanonicalJson.sha256(spec);
   }
 
   public static JsonNode parse(String json) {
     try {
-      return CANONICAL.readTree(json);
+      return PARSER.readTree(json);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("Stored spec is not JSON", e);
     }

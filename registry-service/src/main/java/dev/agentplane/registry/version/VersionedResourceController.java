@@ -37,8 +37,13 @@ import java.util.UUID;
  */
 public abstract class VersionedResourceController {
 
-  /** Roles that may read: everyone with a role in the tenant. */
-  protected static final Role[] READERS = {Role.VIEWER, Role.BUILDER, Role.OPERATOR, Role.APPROVER};
+  /**
+   * Who reads agents and tools: every role of the tenant, and {@code internal} services (the
+   * execution service finds an agent by name before resolving it).
+   */
+  protected static final Role[] READERS = {
+    Role.VIEWER, Role.BUILDER, Role.OPERATOR, Role.APPROVER, Role.INTERNAL
+  };
 
   private final ResourceKind kind;
   private final VersionLifecycle lifecycle;

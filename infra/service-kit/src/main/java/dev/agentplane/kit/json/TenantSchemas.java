@@ -9,7 +9,12 @@ import com.networknt.schema.PathType;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
 import com.networknt.schema.resource.AllowSchemaLoader;
+import dev.agentplane.kit.problem.FieldError;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * JSON Schema 2020-12 for schemas a tenant wrote (a tool's {@code inputSchema}): compiled so that
@@ -57,6 +62,45 @@ public final class TenantSchemas {
    */
   public static JsonSchema of(JsonNode schema) {
     return FACTORY.getSchema(schema, CONFIG);
+  }
+
+  /**
+   * What is wrong with {@code value} under the tenant's {@code schema}, each violation with a
+   * pointer below {@code at} (the value's place in the request, e.g. {@code /input}); empty when it
+   * matches. A schema that does not compile is one violation at {@code at}, code {@code
+   * schema_unusable}: the value cannot be vouched for.
+   */
+  public static List<FieldError> violations(JsonNode schema, JsonNode value, String at) {
+    JsonSchema compiled;
+    try {
+      compiled = of(schema);
+      compiled.initializeValidators();
+    } catch (RuntimeException e) {
+      return List.of(
+          new FieldError(
+              at, "schema_unusable", "the schema cannot be compiled, so nothing can be checked"));
+    }
+    List<FieldError> errors = new ArrayList<>();
+    for (ValidationMessage message : compiled.validate(value)) {
+      String location = message.getInstanceLocation().toString();
+      String pointer = at + (location.equals("/") ? "" : location);
+      if ("required".equals(message.getType()) && message.getProperty() != null) {
+        pointer = pointer + "/" + message.getProperty();
+      }
+      errors.add(new FieldError(pointer, message.getType(), text(message, location)));
+    }
+    errors.sort(Comparator.comparing(FieldError::pointer).thenComparing(FieldError::code));
+    return errors;
+  }
+
+  private static String text(ValidationMessage message, String location) {
+    String text = message.getMessage();
+    if (!location.isEmpty() && text.startsWith(location + ": ")) {
+      text = text.substring(location.length() + 2);
+    } else if (text.startsWith(": ")) {
+      text = text.substring(2);
+    }
+    return text.length() <= 300 ? text : text.substring(0, 297) + "...";
   }
 
   /** The JSON Schema 2020-12 meta-schema, compiled: validates a tenant's schema. */

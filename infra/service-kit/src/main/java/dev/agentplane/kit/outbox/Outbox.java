@@ -40,12 +40,13 @@ public final class Outbox {
   /**
    * Adds a platform event to its topic, keyed by its aggregate, with this service as the source.
    * Must run inside the transaction that makes the change it announces.
+   *
+   * @return the CloudEvent as it will be published, for callers that keep a copy of its data
    */
-  public void enqueue(PlatformEvent event) {
-    enqueue(
-        Topics.of(event),
-        event.aggregateId(),
-        EventEnvelope.wrap(event, source, event.aggregateId()));
+  public CloudEvent enqueue(PlatformEvent event) {
+    CloudEvent wrapped = EventEnvelope.wrap(event, source, event.aggregateId());
+    enqueue(Topics.of(event), event.aggregateId(), wrapped);
+    return wrapped;
   }
 
   /**

@@ -1,0 +1,253 @@
+package dev.agentplane.execution.loop;
+
+import dev.agentplane.contracts.RunEvent;
+import dev.agentplane.execution.run.Run;
+import dev.agentplane.execution.run.RunEventLog;
+import dev.agentplane.execution.run.RunRepository;
+import io.micronaut.data.jdbc.runtime.JdbcOperations;
+import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The only writer of a running run. Claims grant a lease with a new epoch; every later write is one
+ * transaction that first moves the run's row forward <em>only if</em> the lease is still current
+ * ({@code WHERE epoch = ? AND lease_owner = ?}) and then appends the checkpoint and events, so a
+ * paused or partitioned worker can never write over a newer one.
+ */
+@Singleton
+public class RunJournal {
+
+  /** What a commit learned about the run. */
+  record Committed(long lastSequence, boolean cancelRequested) {}
+
+  private final JdbcOperations jdbc;
+  private final TransactionOperations<Connection> transactions;
+  private final RunEventLog events;
+
+  RunJournal(
+      JdbcOperations jdbc, TransactionOperations<Connection> transactions, RunEventLog events) {
+    this.jdbc = jdbc;
+    this.transactions = transactions;
+    this.events = events;
+  }
+
+  /**
+   * Claims a run that is queued, or running under a lease that ran out: the epoch goes up by one,
+   * so the previous holder's writes are refused from now on. Empty when the run is terminal, waits
+   * for a human, or another worker holds a live lease.
+   */
+  public Optional<Run> claim(UUID runId, String owner, Duration leaseDuration) {
+    return transactions.executeWrite(
+        status ->
+            jdbc.prepareStatement(
+                """
+                UPDATE run SET epoch = epoch + 1, lease_owner = ?,
+                    lease_expires_at = now() + make_interval(secs => ?), status = 'running',
+                    started_at = coalesce(started_at, now()),
+                    deadline_at = coalesce(deadline_at,
+                        now() + make_interval(secs => timeout_seconds))
+                WHERE id = ? AND status IN ('queued', 'running')
+                    AND (lease_owner IS NULL OR lease_expires_at < now())
+                RETURNING
+                """
+                    + RunRepository.COLUMNS,
+                statement -> {
+                  statement.setString(1, owner);
+                  statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
+                  statement.setObject(3, runId);
+                  List<Run> claimed = RunRepository.rows(statement.executeQuery());
+                  return claimed.stream().findFirst();
+                }));
+  }
+
+  /**
+   * Writes {@code commit} under {@code lease}, renewing the lease; for an ending, also releases it.
+   *
+   * @throws StaleLeaseException when the lease is no longer current; nothing was written
+   */
+  Committed commit(Lease lease, Commit commit, Duration leaseDuration) {
+    return transactions.executeWrite(
+        status -> {
+          Committed moved = advance(lease, commit, leaseDuration);
+          if (commit.checkpoint) {
+            insertCheckpoint(lease, commit.state);
+          }
+          long first = moved.lastSequence() - commit.events.size() + 1;
+          List<RunEvent> numbered = new ArrayList<>(commit.events.size());
+          for (int i = 0; i < commit.events.size(); i++) {
+            numbered.add(commit.events.get(i).at(first + i));
+          }
+          events.append(lease.runId(), numbered);
+          return moved;
+        });
+  }
+
+  /** The latest checkpoint of a run, empty before its first step ended. */
+  Optional<RunState> latestCheckpoint(UUID runId) {
+    return transactions.executeRead(
+        status ->
+            jdbc.prepareStatement(
+                "SELECT state::text FROM run_checkpoint WHERE run_id = ? ORDER BY seq DESC LIMIT 1",
+                statement -> {
+                  statement.setObject(1, runId);
+                  try (ResultSet rows = statement.executeQuery()) {
+                    return rows.next()
+                        ? Optional.of(RunState.fromJson(rows.getString(1)))
+                        : Optional.<RunState>empty();
+                  }
+                }));
+  }
+
+  /**
+   * Extends every lease still current; answers the runs whose lease was not (taken over or ended),
+   * which their workers must stop.
+   */
+  Set<UUID> renew(Collection<Lease> leases, Duration leaseDuration) {
+    if (leases.isEmpty()) {
+      return Set.of();
+    }
+    Set<UUID> lost = new HashSet<>();
+    leases.forEach(lease -> lost.add(lease.runId()));
+    transactions.executeWrite(
+        status ->
+            jdbc.prepareStatement(
+                """
+                UPDATE run SET lease_expires_at = now() + make_interval(secs => ?)
+                FROM unnest(?::uuid[], ?::bigint[], ?::text[]) AS held(id, epoch, owner)
+                WHERE run.id = held.id AND run.epoch = held.epoch AND run.lease_owner = held.owner
+                    AND run.status = 'running'
+                RETURNING run.id
+                """,
+                statement -> {
+                  Connection connection = statement.getConnection();
+                  statement.setDouble(1, leaseDuration.toMillis() / 1000.0);
+                  statement.setArray(
+                      2,
+                      connection.createArrayOf(
+                          "uuid", leases.stream().map(Lease::runId).toArray()));
+                  statement.setArray(
+                      3,
+                      connection.createArrayOf(
+                          "bigint", leases.stream().map(Lease::epoch).toArray()));
+                  statement.setArray(
+                      4,
+                      connection.createArrayOf(
+                          "text", leases.stream().map(Lease::owner).toArray()));
+                  try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                      lost.remove(rows.getObject(1, UUID.class));
+                    }
+                  }
+                  return null;
+                }));
+    return lost;
+  }
+
+  /**
+   * Lets go of leases at once (a graceful shutdown), so another instance claims the runs without
+   * waiting for them to lapse; writes of the old epochs stay refused.
+   */
+  void release(Collection<Lease> leases) {
+    if (leases.isEmpty()) {
+      return;
+    }
+    transactions.executeWrite(
+        status -> {
+          for (Lease lease : leases) {
+            jdbc.prepareStatement(
+                """
+                UPDATE run SET lease_expires_at = now() - interval '1 second'
+                WHERE id = ? AND epoch = ? AND lease_owner = ? AND status = 'running'
+                """,
+                statement -> {
+                  statement.setObject(1, lease.runId());
+                  statement.setLong(2, lease.epoch());
+                  statement.setString(3, lease.owner());
+                  return statement.executeUpdate();
+                });
+          }
+          return null;
+        });
+  }
+
+  private Committed advance(Lease lease, Commit commit, Duration leaseDuration) {
+    RunState state = commit.state;
+    Commit.Ending ending = commit.ending;
+    String sql =
+        ending == null
+            ? """
+              UPDATE run SET last_seq = last_seq + ?, steps = ?, input_tokens = ?,
+                  output_tokens = ?, cost_micros = ?,
+                  lease_expires_at = now() + make_interval(secs => ?)
+              WHERE id = ? AND epoch = ? AND lease_owner = ?
+              RETURNING last_seq, cancel_requested_at IS NOT NULL
+              """
+            : """
+              UPDATE run SET last_seq = last_seq + ?, steps = ?, input_tokens = ?,
+                  output_tokens = ?, cost_micros = ?, lease_expires_at = NULL, lease_owner = NULL,
+                  status = ?, output = ?::jsonb, error_code = ?, error_message = ?,
+                  finished_at = now()
+              WHERE id = ? AND epoch = ? AND lease_owner = ?
+              RETURNING last_seq, cancel_requested_at IS NOT NULL
+              """;
+    return jdbc.prepareStatement(
+        sql,
+        statement -> {
+          int i = 1;
+          statement.setInt(i++, commit.events.size());
+          statement.setInt(i++, state.steps());
+          statement.setLong(i++, state.usage().inputTokens());
+          statement.setLong(i++, state.usage().outputTokens());
+          statement.setLong(i++, state.costMicros());
+          if (ending == null) {
+            statement.setDouble(i++, leaseDuration.toMillis() / 1000.0);
+          } else {
+            statement.setString(i++, ending.status().wire());
+            statement.setString(i++, ending.output() == null ? null : ending.output().toString());
+            statement.setString(i++, ending.errorCode());
+            statement.setString(i++, ending.errorMessage());
+          }
+          statement.setObject(i++, lease.runId());
+          statement.setLong(i++, lease.epoch());
+          statement.setString(i, lease.owner());
+          try (ResultSet rows = statement.executeQuery()) {
+            if (!rows.next()) {
+              throw new StaleLeaseException(lease.runId(), lease.epoch());
+            }
+            return new Committed(rows.getLong(1), rows.getBoolean(2));
+          }
+        });
+  }
+
+  private void insertCheckpoint(Lease lease, RunState state) {
+    jdbc.prepareStatement(
+        """
+        INSERT INTO run_checkpoint (run_id, seq, parent_seq, tenant_id, epoch, step, state)
+        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)
+        """,
+        statement -> {
+          statement.setObject(1, lease.runId());
+          statement.setInt(2, state.seq());
+          if (state.seq() > 1) {
+            statement.setInt(3, state.seq() - 1);
+          } else {
+            statement.setNull(3, java.sql.Types.INTEGER);
+          }
+          statement.setString(4, lease.tenantId());
+          statement.setLong(5, lease.epoch());
+          statement.setInt(6, state.steps());
+          statement.setString(7, state.toJson());
+          return statement.executeUpdate();
+        });
+  }
+}

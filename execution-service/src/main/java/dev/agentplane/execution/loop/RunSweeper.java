@@ -1,0 +1,62 @@
+package dev.agentplane.execution.loop;
+
+import io.micronaut.data.jdbc.runtime.JdbcOperations;
+import io.micronaut.scheduling.annotation.Scheduled;
+import io.micronaut.transaction.annotation.ReadOnly;
+import jakarta.inject.Singleton;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Finds runs nobody is working on and offers them to this instance's workers: runs whose lease
+ * lapsed (their worker died or stalled) and queued runs nobody claimed (a lost dispatch message, a
+ * full backlog). Every instance sweeps; the claim decides who gets each run.
+ */
+@Singleton
+class RunSweeper {
+
+  private final JdbcOperations jdbc;
+  private final RunWorkers workers;
+  private final WorkerSettings settings;
+
+  RunSweeper(JdbcOperations jdbc, RunWorkers workers, WorkerSettings settings) {
+    this.jdbc = jdbc;
+    this.workers = workers;
+    this.settings = settings;
+  }
+
+  @Scheduled(
+      fixedDelay = "${agentplane.execution.workers.sweep-every:5s}",
+      initialDelay = "${agentplane.execution.workers.sweep-every:5s}")
+  void sweep() {
+    abandoned().forEach(workers::offer);
+  }
+
+  /** Runs with a lapsed lease or unclaimed for too long, oldest first. */
+  @ReadOnly
+  List<UUID> abandoned() {
+    return jdbc.prepareStatement(
+        """
+        (SELECT id FROM run WHERE status = 'running' AND lease_expires_at < now()
+            ORDER BY lease_expires_at LIMIT ?)
+        UNION ALL
+        (SELECT id FROM run WHERE status = 'queued'
+            AND created_at < now() - make_interval(secs => ?)
+            ORDER BY created_at LIMIT ?)
+        """,
+        statement -> {
+          statement.setInt(1, settings.sweepBatch());
+          statement.setDouble(2, settings.unclaimedAfter().toMillis() / 1000.0);
+          statement.setInt(3, settings.sweepBatch());
+          List<UUID> ids = new ArrayList<>();
+          try (ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+              ids.add(rows.getObject(1, UUID.class));
+            }
+          }
+          return ids;
+        });
+  }
+}

@@ -1,0 +1,159 @@
+package dev.agentplane.execution.loop;
+
+import dev.agentplane.execution.run.Run;
+import dev.agentplane.execution.stream.RunNotifications;
+import dev.agentplane.kit.correlation.Correlation;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.scheduling.annotation.Scheduled;
+import jakarta.inject.Singleton;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs runs on virtual threads, at most {@code concurrency} at once on this instance. {@link
+ * #offer} never blocks (the Kafka poll loop calls it): a run beyond the cap waits in a bounded
+ * backlog, and beyond that it is left queued in PostgreSQL for the sweeper to offer again.
+ */
+@Singleton
+@Bean(preDestroy = "shutdown")
+public class RunWorkers {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunWorkers.class);
+
+  private final RunJournal journal;
+  private final RunLoop loop;
+  private final WorkerSettings settings;
+  private final String owner;
+  private final Semaphore slots;
+  private final BlockingQueue<UUID> backlog;
+  private final Set<UUID> offered = ConcurrentHashMap.newKeySet();
+  private final Map<UUID, ActiveRun> active = new ConcurrentHashMap<>();
+  private volatile boolean accepting = true;
+
+  RunWorkers(
+      RunJournal journal, RunLoop loop, WorkerSettings settings, RunNotifications notifications) {
+    this.journal = journal;
+    this.loop = loop;
+    this.settings = settings;
+    this.owner =
+        ManagementFactory.getRuntimeMXBean().getName()
+            + "/"
+            + UUID.randomUUID().toString().substring(0, 8);
+    this.slots = new Semaphore(settings.concurrency());
+    this.backlog = new ArrayBlockingQueue<>(settings.backlog());
+    notifications.onCancel(this::cancel);
+  }
+
+  /** This instance's name in leases. */
+  public String owner() {
+    return owner;
+  }
+
+  /** Asks this instance to run the run; returns at once. */
+  public void offer(UUID runId) {
+    if (!accepting || !offered.add(runId)) {
+      return;
+    }
+    if (slots.tryAcquire()) {
+      start(runId);
+    } else if (!backlog.offer(runId)) {
+      offered.remove(runId);
+      LOG.debug("Backlog full; run {} waits for the sweeper", runId);
+    }
+  }
+
+  /** Stops a run executing here, if it is; its worker records the cancellation. */
+  public void cancel(UUID runId) {
+    ActiveRun run = active.get(runId);
+    if (run != null) {
+      run.requestStop(ActiveRun.Stop.CANCELLED);
+    }
+  }
+
+  /** Whether the run executes on this instance now. */
+  public boolean executing(UUID runId) {
+    return active.containsKey(runId);
+  }
+
+  /** Extends the leases of the runs held here; a run whose lease was lost stops. */
+  @Scheduled(fixedDelay = "${agentplane.execution.workers.renew-every:10s}")
+  void renewLeases() {
+    List<Lease> held = active.values().stream().map(ActiveRun::lease).toList();
+    for (UUID lost : journal.renew(held, settings.leaseDuration())) {
+      ActiveRun run = active.get(lost);
+      if (run != null) {
+        run.requestStop(ActiveRun.Stop.LEASE_LOST);
+      }
+    }
+  }
+
+  void shutdown() {
+    accepting = false;
+    backlog.clear();
+    List<ActiveRun> running = new ArrayList<>(active.values());
+    running.forEach(run -> run.requestStop(ActiveRun.Stop.SHUTDOWN));
+    journal.release(running.stream().map(ActiveRun::lease).toList());
+  }
+
+  private void start(UUID runId) {
+    Thread.ofVirtual()
+        .name("run-" + runId)
+        .start(
+            () -> {
+              try {
+                execute(runId);
+              } finally {
+                offered.remove(runId);
+                startNextOrRelease();
+              }
+            });
+  }
+
+  private void startNextOrRelease() {
+    UUID next = accepting ? backlog.poll() : null;
+    if (next != null) {
+      start(next);
+    } else {
+      slots.release();
+    }
+  }
+
+  private void execute(UUID runId) {
+    Optional<Run> claimed;
+    try {
+      claimed = journal.claim(runId, owner, settings.leaseDuration());
+    } catch (RuntimeException e) {
+      LOG.warn("Could not claim run {}; the sweeper will offer it again", runId, e);
+      return;
+    }
+    if (claimed.isEmpty()) {
+      return;
+    }
+    Run run = claimed.get();
+    ActiveRun control =
+        new ActiveRun(new Lease(run.id(), run.tenantId(), run.agentId(), owner, run.epoch()));
+    active.put(runId, control);
+    MDC.put(Correlation.MDC_TENANT_ID, run.tenantId());
+    MDC.put("runId", run.id().toString());
+    try {
+      loop.drive(run, control);
+    } catch (RuntimeException e) {
+      LOG.error("Run {} stopped on an unexpected error; its lease will lapse", runId, e);
+    } finally {
+      active.remove(runId);
+      MDC.clear();
+    }
+  }
+}

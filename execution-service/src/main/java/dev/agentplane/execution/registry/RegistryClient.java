@@ -1,0 +1,118 @@
+package dev.agentplane.execution.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentplane.contracts.RunMode;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpRequest;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.annotation.Client;
+import io.micronaut.http.client.exceptions.HttpClientException;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.http.uri.UriBuilder;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The registry, asked over HTTP as the tenant's {@code internal} service principal ({@link
+ * ServiceTokens}): agent resolution for intake, secret values at call time. The caller's own rights
+ * (who may start which run) are checked by the execution service before it asks.
+ */
+@Singleton
+public class RegistryClient implements TenantSecrets {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int NAME_PAGE = 100;
+
+  private final HttpClient http;
+  private final ServiceTokens tokens;
+
+  RegistryClient(@Client(id = "registry") HttpClient http, ServiceTokens tokens) {
+    this.http = http;
+    this.tokens = tokens;
+  }
+
+  /**
+   * Resolves an agent, named by id or by name, to one version and every tool version it runs.
+   *
+   * @param version a version number, {@code active}, or null for the active version
+   * @throws AgentNotResolvable when the agent does not exist or cannot run in this mode
+   */
+  public AgentSnapshot resolve(String tenantId, String agent, String version, RunMode mode) {
+    UUID agentId = agentId(tenantId, agent);
+    URI uri =
+        UriBuilder.of("/v1/agents/" + agentId + "/resolved")
+            .queryParam("version", version == null ? "active" : version)
+            .queryParam("mode", mode.name().toLowerCase(Locale.ROOT))
+            .build();
+    try {
+      JsonNode resolved = get(tenantId, uri).orElseThrow(() -> AgentNotResolvable.missing(agent));
+      return AgentSnapshot.of(resolved);
+    } catch (HttpClientResponseException e) {
+      if (e.getStatus() == HttpStatus.CONFLICT || e.getStatus() == HttpStatus.BAD_REQUEST) {
+        return AgentSnapshot.failIfConflict(
+            agent, e.getResponse().getBody(String.class).orElse(null));
+      }
+      throw unavailable(e);
+    }
+  }
+
+  @Override
+  public Optional<String> reveal(String tenantId, String name) {
+    try {
+      return get(tenantId, URI.create("/v1/secrets/" + name + "/value"))
+          .map(body -> body.path("value").asText());
+    } catch (HttpClientResponseException e) {
+      throw unavailable(e);
+    }
+  }
+
+  private UUID agentId(String tenantId, String agent) {
+    try {
+      return UUID.fromString(agent);
+    } catch (IllegalArgumentException notAnId) {
+      URI uri =
+          UriBuilder.of("/v1/agents")
+              .queryParam("name", agent)
+              .queryParam("limit", NAME_PAGE)
+              .build();
+      JsonNode page = get(tenantId, uri).orElseThrow(() -> AgentNotResolvable.missing(agent));
+      for (JsonNode item : page.path("items")) {
+        if (agent.equals(item.path("name").asText())) {
+          return UUID.fromString(item.path("id").asText());
+        }
+      }
+      throw AgentNotResolvable.missing(agent);
+    }
+  }
+
+  /** The JSON body, empty on 404; other 4xx/5xx are thrown. */
+  private Optional<JsonNode> get(String tenantId, URI uri) {
+    MutableHttpRequest<?> request =
+        HttpRequest.GET(uri.toString()).bearerAuth(tokens.forTenant(tenantId));
+    try {
+      String body = http.toBlocking().retrieve(request, String.class);
+      return Optional.of(JSON.readTree(body));
+    } catch (HttpClientResponseException e) {
+      if (e.getStatus() == HttpStatus.NOT_FOUND) {
+        return Optional.empty();
+      }
+      if (e.getStatus().getCode() >= 500) {
+        throw unavailable(e);
+      }
+      throw e;
+    } catch (HttpClientException | IOException e) {
+      throw new RegistryUnavailableException("The registry could not be asked: " + e, e);
+    }
+  }
+
+  private static RegistryUnavailableException unavailable(HttpClientResponseException e) {
+    return new RegistryUnavailableException(
+        "The registry answered " + e.getStatus().getCode() + " " + e.getMessage(), e);
+  }
+}

@@ -1,0 +1,239 @@
+package dev.agentplane.execution.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentplane.contracts.Requester;
+import dev.agentplane.contracts.RunEvent;
+import dev.agentplane.contracts.RunMode;
+import dev.agentplane.contracts.RunRequested;
+import dev.agentplane.execution.loop.LoopSettings;
+import dev.agentplane.execution.registry.AgentNotResolvable;
+import dev.agentplane.execution.registry.AgentSnapshot;
+import dev.agentplane.execution.registry.RegistryClient;
+import dev.agentplane.kit.json.TenantSchemas;
+import dev.agentplane.kit.outbox.Outbox;
+import dev.agentplane.kit.problem.ConflictException;
+import dev.agentplane.kit.problem.FieldError;
+import dev.agentplane.kit.problem.ForbiddenException;
+import dev.agentplane.kit.problem.ValidationFailedException;
+import dev.agentplane.kit.security.Role;
+import dev.agentplane.kit.security.TenantPrincipal;
+import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Accepts run requests (HTTP, Kafka, agent-typed tools): checks who may start what, resolves the
+ * agent once through the registry and snapshots it, checks the input, then writes the run, its
+ * {@code run.queued} event and its dispatch message in one transaction. Workers are fed from that
+ * dispatch message on {@code agentplane.runs.requested}; PostgreSQL stays the truth.
+ */
+@Singleton
+public class RunIntake {
+
+  /** The run's place under a parent run, for runs started by an agent-typed tool. */
+  public record Parent(UUID runId, String toolCallId, int depth) {}
+
+  /** A run accepted now, or earlier under the same idempotency key. */
+  public record Accepted(Run run, boolean replayed) {}
+
+  private final RunRepository runs;
+  private final RunEventLog events;
+  private final Outbox outbox;
+  private final RegistryClient registry;
+  private final TransactionOperations<Connection> transactions;
+  private final LoopSettings loop;
+
+  RunIntake(
+      RunRepository runs,
+      RunEventLog events,
+      Outbox outbox,
+      RegistryClient registry,
+      TransactionOperations<Connection> transactions,
+      LoopSettings loop) {
+    this.runs = runs;
+    this.events = events;
+    this.outbox = outbox;
+    this.registry = registry;
+    this.transactions = transactions;
+    this.loop = loop;
+  }
+
+  /**
+   * Accepts a run for {@code caller}.
+   *
+   * @throws ForbiddenException when the caller may not start a run of that mode
+   * @throws ConflictException when the idempotency key was used for another request, or the agent
+   *     cannot run in that mode
+   * @throws ValidationFailedException when the agent does not exist or the input does not match
+   */
+  public Accepted accept(TenantPrincipal caller, RunCommand command, Parent parent) {
+    authorize(caller, command.mode());
+    String fingerprint = command.fingerprint();
+    if (command.idempotencyKey() != null) {
+      var earlier = runs.findByIdempotencyKey(caller.tenantId(), command.idempotencyKey());
+      if (earlier.isPresent()) {
+        return replay(earlier.get(), fingerprint);
+      }
+    }
+    AgentSnapshot snapshot = resolve(caller.tenantId(), command);
+    List<FieldError> invalid =
+        TenantSchemas.violations(snapshot.spec().path("inputSchema"), command.input(), "/input");
+    if (!snapshot.spec().path("inputSchema").isMissingNode() && !invalid.isEmpty()) {
+      throw new ValidationFailedException(
+          "The input does not match the agent's inputSchema", invalid);
+    }
+    Run run = newRun(caller, command, parent, snapshot, fingerprint);
+    return transactions.executeWrite(
+        status -> {
+          if (!runs.insert(run)) {
+            Run earlier =
+                runs.findByIdempotencyKey(caller.tenantId(), command.idempotencyKey())
+                    .orElseThrow();
+            return replay(earlier, fingerprint);
+          }
+          events.append(
+              run.id(),
+              List.of(
+                  new RunEvent.RunQueued(
+                      UUID.randomUUID(),
+                      run.createdAt(),
+                      1,
+                      run.tenantId(),
+                      run.id(),
+                      run.agentId(),
+                      1,
+                      run.agentVersion(),
+                      run.mode())));
+          outbox.enqueue(dispatch(run, caller));
+          return new Accepted(run, false);
+        });
+  }
+
+  /** Who a Kafka request acts for, as its event says (the producer vouched for it). */
+  public static TenantPrincipal principalOf(String tenantId, Requester requester) {
+    var roles = EnumSet.noneOf(Role.class);
+    requester.roles().forEach(claim -> Role.fromClaim(claim).ifPresent(roles::add));
+    return new TenantPrincipal(tenantId, requester.subject(), roles, requester.principalType());
+  }
+
+  private static void authorize(TenantPrincipal caller, RunMode mode) {
+    if (mode == RunMode.PRODUCTION && !caller.hasAnyRole(Role.OPERATOR)) {
+      throw new ForbiddenException(
+          "production-run-forbidden",
+          "Production runs need the operator or admin role in tenant " + caller.tenantId());
+    }
+    if (mode == RunMode.DEBUG && (caller.isService() || !caller.hasAnyRole(Role.BUILDER))) {
+      throw new ForbiddenException(
+          "debug-run-forbidden",
+          "Debug runs are for builder or admin users, never for service principals");
+    }
+  }
+
+  private AgentSnapshot resolve(String tenantId, RunCommand command) {
+    try {
+      return registry.resolve(tenantId, command.agent(), command.version(), command.mode());
+    } catch (AgentNotResolvable e) {
+      if (e.missing()) {
+        throw new ValidationFailedException(
+            e.getMessage(), List.of(new FieldError("/agent", "not_found", e.getMessage())));
+      }
+      throw new ConflictException("agent-not-runnable", e.getMessage(), e.errors());
+    }
+  }
+
+  private static Accepted replay(Run earlier, String fingerprint) {
+    if (!fingerprint.equals(earlier.requestHash())) {
+      throw new ConflictException(
+          "idempotency-key-reused",
+          "The idempotencyKey was used for run "
+              + earlier.id()
+              + " with a different request; use a new key for a new request");
+    }
+    return new Accepted(earlier, true);
+  }
+
+  private Run newRun(
+      TenantPrincipal caller,
+      RunCommand command,
+      Parent parent,
+      AgentSnapshot snapshot,
+      String fingerprint) {
+    ObjectNode metadata = JsonNodeFactory.instance.objectNode();
+    command.metadata().forEach(metadata::put);
+    JsonNode policy = snapshot.spec().path("policy");
+    int timeoutSeconds =
+        policy.path("timeoutSeconds").asInt((int) loop.defaultTimeout().toSeconds());
+    return new Run(
+        UUID.randomUUID(),
+        caller.tenantId(),
+        snapshot.agent().resourceId(),
+        snapshot.agent().name(),
+        snapshot.agent().version(),
+        snapshot.agent().specHash(),
+        command.mode(),
+        RunStatus.QUEUED,
+        command.input(),
+        null,
+        snapshot.resolved(),
+        metadata,
+        command.idempotencyKey(),
+        fingerprint,
+        caller.subject(),
+        caller.principalType(),
+        caller.roles().stream().map(Role::claimValue).sorted().toList(),
+        parent == null ? null : parent.runId(),
+        parent == null ? null : parent.toolCallId(),
+        parent == null ? 0 : parent.depth(),
+        0,
+        0,
+        0,
+        0,
+        null,
+        null,
+        1,
+        0,
+        null,
+        null,
+        null,
+        timeoutSeconds,
+        null,
+        Instant.now(),
+        null,
+        null);
+  }
+
+  private static RunRequested dispatch(Run run, TenantPrincipal caller) {
+    return new RunRequested(
+        UUID.randomUUID(),
+        Instant.now(),
+        1,
+        run.tenantId(),
+        run.id(),
+        run.agentId().toString(),
+        String.valueOf(run.agentVersion()),
+        run.input(),
+        run.mode(),
+        run.idempotencyKey(),
+        run.metadata().isObject() ? metadataOf(run) : null,
+        new Requester(
+            caller.subject(),
+            caller.roles().stream().map(Role::claimValue).sorted().toList(),
+            caller.principalType()));
+  }
+
+  private static Map<String, String> metadataOf(Run run) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    run.metadata()
+        .fields()
+        .forEachRemaining(field -> labels.put(field.getKey(), field.getValue().asText()));
+    return labels;
+  }
+}

@@ -1,0 +1,67 @@
+package dev.agentplane.execution.run;
+
+import dev.agentplane.contracts.EventEnvelope;
+import dev.agentplane.contracts.RunRequested;
+import dev.agentplane.contracts.Topics;
+import dev.agentplane.execution.loop.RunWorkers;
+import dev.agentplane.kit.consumer.IdempotentConsumer;
+import dev.agentplane.kit.consumer.PoisonMessageException;
+import dev.agentplane.kit.problem.ProblemException;
+import io.micronaut.configuration.kafka.annotation.KafkaListener;
+import io.micronaut.configuration.kafka.annotation.OffsetReset;
+import io.micronaut.configuration.kafka.annotation.Topic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Hears {@code agentplane.runs.requested}. A request without a run id comes from outside: it goes
+ * through the same intake as {@code POST /v1/runs}, and anything intake refuses (malformed, not
+ * allowed, unknown agent, bad input) is dead-lettered with the reason, so the partition never
+ * stalls. A request with a run id is intake's own dispatch message: the run is handed to this
+ * instance's workers, which never block the poll loop.
+ */
+@KafkaListener(groupId = "execution-service", offsetReset = OffsetReset.EARLIEST)
+class RunRequestListener {
+
+  static final String CONSUMER = "execution.run-requests";
+
+  private final IdempotentConsumer consumer;
+  private final RunIntake intake;
+  private final RunWorkers workers;
+
+  RunRequestListener(IdempotentConsumer consumer, RunIntake intake, RunWorkers workers) {
+    this.consumer = consumer;
+    this.intake = intake;
+    this.workers = workers;
+  }
+
+  @Topic(Topics.RUNS_REQUESTED)
+  void receive(ConsumerRecord<String, byte[]> record) {
+    consumer.process(
+        CONSUMER,
+        record,
+        event -> {
+          RunRequested request;
+          try {
+            request = EventEnvelope.unwrap(event, RunRequested.class);
+          } catch (RuntimeException malformed) {
+            throw new PoisonMessageException("not a run request: " + malformed.getMessage());
+          }
+          if (request.runId() != null) {
+            workers.offer(request.runId());
+            return;
+          }
+          if (request.requestedBy() == null) {
+            throw new PoisonMessageException("requestedBy is required: whom does the run act for?");
+          }
+          try {
+            intake.accept(
+                RunIntake.principalOf(request.tenantId(), request.requestedBy()),
+                RunCommand.of(request),
+                null);
+          } catch (ProblemException refused) {
+            throw new PoisonMessageException(
+                refused.typeSlug() + ": " + refused.getMessage() + " " + refused.errors());
+          }
+        });
+  }
+}

@@ -1,0 +1,81 @@
+package dev.agentplane.execution.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.contracts.Topics;
+import dev.agentplane.testkit.RealInfrastructure;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
+import dev.agentplane.testkit.TestKafka;
+import dev.agentplane.testkit.TestTokens;
+import io.micronaut.runtime.server.EmbeddedServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Base of the execution service's API tests: the service on real PostgreSQL and Kafka, the real
+ * registry in a child process, an HTTP driver, and a fresh tenant per {@link #newTenant()}.
+ */
+public abstract class ExecutionTestSupport implements RealInfrastructure {
+
+  protected static final Set<String> TERMINAL =
+      Set.of("succeeded", "failed", "cancelled", "timed_out");
+
+  protected final TestTokens tokens = TestTokens.standard();
+  protected final RegistryFixture registry = new RegistryFixture();
+
+  @Inject protected EmbeddedServer server;
+
+  protected ServiceApi api() {
+    return new ServiceApi(server.getURI());
+  }
+
+  @Override
+  public Map<String, String> getProperties() {
+    // The run-request listener subscribes at start-up; its topic must exist by then.
+    TestKafka.get().createTopics(Topics.ALL.toArray(String[]::new));
+    Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
+    properties.put("micronaut.http.services.registry.url", RegistryProcess.get().uri().toString());
+    properties.put("agentplane.execution.outbound.allowed-hosts", "127.0.0.1");
+    properties.put("agentplane.execution.workers.sweep-every", "1s");
+    return properties;
+  }
+
+  protected static String newTenant() {
+    return "t-" + UUID.randomUUID();
+  }
+
+  protected String operator(String tenant) {
+    return tokens.user(tenant, "op-" + tenant.substring(2, 10), "operator");
+  }
+
+  /** Starts a production run as {@code token}; asserts the 202 and returns the run. */
+  protected JsonNode start(String token, String body) {
+    Reply accepted = api().post("/v1/runs", token, body);
+    assertThat(accepted.status()).as(accepted.raw()).isEqualTo(202);
+    return accepted.body();
+  }
+
+  /** Waits for the run to end and returns it as the API shows it then. */
+  protected JsonNode awaitEnd(String token, JsonNode run) {
+    String path = "/v1/runs/" + run.path("id").asText();
+    return await("run " + run.path("id").asText() + " to end")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> api().get(path, token).body(),
+            body -> TERMINAL.contains(body.path("status").asText()));
+  }
+
+  protected JsonNode get(String token, String path) {
+    Reply reply = api().get(path, token);
+    assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
+    return reply.body();
+  }
+}

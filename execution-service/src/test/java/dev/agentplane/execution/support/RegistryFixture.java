@@ -1,0 +1,79 @@
+package dev.agentplane.execution.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
+import dev.agentplane.testkit.TestTokens;
+import java.util.Map;
+import java.util.UUID;
+
+/** Agents and tools put into the real registry the way builders do: created, then promoted. */
+public final class RegistryFixture {
+
+  private final ServiceApi api = new ServiceApi(RegistryProcess.get().uri());
+  private final TestTokens tokens = TestTokens.standard();
+
+  /** Creates a tool and promotes version 1; returns its id. */
+  public UUID activeTool(String tenant, String name, JsonNode spec) {
+    UUID id = create(tenant, "/v1/tools", name, spec);
+    promote(tenant, "/v1/tools/" + id, 1);
+    return id;
+  }
+
+  /** Creates an agent and promotes version 1; returns its id. */
+  public UUID activeAgent(String tenant, String name, JsonNode spec) {
+    UUID id = create(tenant, "/v1/agents", name, spec);
+    promote(tenant, "/v1/agents/" + id, 1);
+    return id;
+  }
+
+  /** Creates an agent whose version 1 stays a draft; returns its id. */
+  public UUID draftAgent(String tenant, String name, JsonNode spec) {
+    return create(tenant, "/v1/agents", name, spec);
+  }
+
+  /** Adds a draft version to an agent (an edit after runs started). */
+  public int newAgentDraft(String tenant, UUID agentId, JsonNode spec) {
+    ObjectNode body = ServiceApi.JSON.createObjectNode();
+    body.set("spec", spec);
+    Reply created =
+        api.post("/v1/agents/" + agentId + "/versions", builder(tenant), body.toString());
+    assertThat(created.status()).as(created.raw()).isEqualTo(201);
+    return created.body().path("version").asInt();
+  }
+
+  public void promoteAgent(String tenant, UUID agentId, int version) {
+    promote(tenant, "/v1/agents/" + agentId, version);
+  }
+
+  public void putSecret(String tenant, String name, String value) {
+    Reply put =
+        api.put(
+            "/v1/secrets/" + name,
+            tokens.user(tenant, "fixture-admin", "admin"),
+            "{\"value\":\"" + value + "\"}",
+            Map.of());
+    assertThat(put.status()).as(put.raw()).isIn(201, 204);
+  }
+
+  private UUID create(String tenant, String path, String name, JsonNode spec) {
+    ObjectNode body = ServiceApi.JSON.createObjectNode().put("name", name);
+    body.set("spec", spec);
+    Reply created = api.post(path, builder(tenant), body.toString());
+    assertThat(created.status()).as(created.raw()).isEqualTo(201);
+    return UUID.fromString(created.body().path("resourceId").asText());
+  }
+
+  private void promote(String tenant, String resource, int version) {
+    Reply promoted = api.post(resource + "/versions/" + version + ":promote", builder(tenant), "");
+    assertThat(promoted.status()).as(promoted.raw()).isEqualTo(200);
+    assertThat(promoted.body().path("outcome").asText()).as(promoted.raw()).isEqualTo("activated");
+  }
+
+  private String builder(String tenant) {
+    return tokens.user(tenant, "fixture-builder", "builder");
+  }
+}

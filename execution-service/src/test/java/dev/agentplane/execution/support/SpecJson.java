@@ -1,0 +1,19 @@
+package dev.agentplane.execution.support;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.testkit.ServiceApi;
+
+/** Specs written as JSON text in tests, with single quotes for readability. */
+public final class SpecJson {
+
+  private SpecJson() {}
+
+  public static JsonNode json(String singleQuoted) {
+    try {
+      return ServiceApi.JSON.readTree(singleQuoted.replace('\'', '"'));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("Test JSON does not parse: " + singleQuoted, e);
+    }
+  }
+}
