@@ -10,6 +10,8 @@ import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,6 +23,8 @@ import org.junit.jupiter.api.TestInstance;
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunLoopIT extends ExecutionTestSupport {
+
+  @Inject CheckpointRetention retention;
 
   private HttpServer weather;
   private final List<String> idempotencyKeys = new CopyOnWriteArrayList<>();
@@ -87,5 +91,9 @@ class RunLoopIT extends ExecutionTestSupport {
     List<Integer> parents = new ArrayList<>();
     checkpoints.forEach(checkpoint -> parents.add(checkpoint.path("parentSeq").asInt(0)));
     assertThat(parents).containsExactly(0, 1, 2);
+
+    retention.pruneUntilDone(Duration.ZERO, List.of(tenant), true);
+    JsonNode kept = get(token, "/v1/runs/" + run.path("id").asText() + "/checkpoints");
+    assertThat(kept).singleElement().satisfies(last -> assertThat(last.path("seq").asInt()).isEqualTo(3));
   }
 }

@@ -1,0 +1,317 @@
+package dev.agentplane.execution.bench;
+
+import static dev.agentplane.execution.support.SpecJson.json;
+
+import dev.agentplane.contracts.Topics;
+import dev.agentplane.execution.support.RegistryFixture;
+import dev.agentplane.execution.support.RegistryProcess;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
+import dev.agentplane.testkit.TestKafka;
+import dev.agentplane.testkit.TestPostgres;
+import dev.agentplane.testkit.TestTokens;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Run throughput with the builtin scripted model and one builtin tool call per run (three steps:
+ * model, tool, model), sustained for a measured window after a warm-up, beside a raw JDBC loop
+ * inserting rows the size of this run's checkpoints, one per transaction, with as many connections
+ * as the service's pool, on the same PostgreSQL in the same process. Runs are submitted over real
+ * HTTP with at most {@code --in-flight} unfinished; figures come from the database (runs finished
+ * and checkpoints written inside the window, run latency = finished_at − created_at).
+ *
+ * <p>Usage: {@code infra/scripts/bench-execution.sh [--warmup 15] [--duration 60] [--in-flight
+ * 128]}. Method and recorded figures: docs/benchmarks.md § Execution runs.
+ */
+public final class RunThroughputBench {
+
+  private static final int POOL = 20;
+
+  public static void main(String[] args) throws Exception {
+    int warmup = 15;
+    int duration = 60;
+    int inFlight = 128;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+        case "--duration" -> duration = Integer.parseInt(args[i + 1]);
+        case "--in-flight" -> inFlight = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("Unknown option " + args[i]);
+      }
+    }
+    new RunThroughputBench().run(warmup, duration, inFlight);
+    System.exit(0);
+  }
+
+  private void run(int warmupSeconds, int durationSeconds, int inFlight) throws Exception {
+    TestKafka kafka = TestKafka.get();
+    kafka.createTopics(Topics.ALL.toArray(String[]::new));
+    TestPostgres.TestDatabase database = TestPostgres.get().createDatabase("RunThroughputBench");
+    RegistryProcess.get();
+    try (ApplicationContext context =
+        ApplicationContext.builder()
+            .properties(
+                Map.of(
+                    "datasources.default.url", database.jdbcUrl(),
+                    "datasources.default.username", database.user(),
+                    "datasources.default.password", database.password(),
+                    "datasources.default.maximum-pool-size", String.valueOf(POOL),
+                    "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                    "agentplane.jwt.secret", TestTokens.SECRET,
+                    "micronaut.http.services.registry.url", RegistryProcess.get().uri().toString(),
+                    "micronaut.server.port", "-1"))
+            .start()) {
+      EmbeddedServer server = context.getBean(EmbeddedServer.class);
+      server.start();
+      String tenant = "bench-" + UUID.randomUUID();
+      RegistryFixture registry = new RegistryFixture();
+      registry.activeTool(
+          tenant,
+          "echo",
+          json(
+              "{'description':'Echoes','type':'builtin','builtin':{'name':'echo'},'inputSchema':{'type':'object','properties':{'text':{'type':'string'}}},'risk':'low','approval':'never'}"));
+      registry.activeAgent(
+          tenant,
+          "bench-agent",
+          json(
+              "{'description':'One tool call','kind':'assistant','model':{'provider':'builtin','name':'scripted','params':{'script':["
+                  + "{'toolCalls':[{'tool':'echo','arguments':{'text':'{{input.text}}'}}]},"
+                  + "{'answer':'Echoed: {{last}}'}]}},'instructions':'Echo the text.',"
+                  + "'tools':[{'name':'echo','version':'active'}]}"));
+      ServiceApi api = new ServiceApi(server.getURI());
+      String token = TestTokens.standard().user(tenant, "bench-operator", "operator");
+
+      try (Connection sql =
+          DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password())) {
+        sql.createStatement().execute("SET search_path TO execution");
+        Driver driver = new Driver(api, token, inFlight, sql, tenant);
+        System.out.printf("Warming up %d s ...%n", warmupSeconds);
+        driver.drive(Duration.ofSeconds(warmupSeconds));
+        int rowBytes = averageCheckpointBytes(sql, tenant);
+
+        System.out.printf("Raw JDBC inserts of %d-byte rows, %d connections, %d s ...%n", rowBytes, POOL, durationSeconds);
+        double rawPerSecond =
+            rawInserts(database, rowBytes, Duration.ofSeconds(durationSeconds));
+
+        System.out.printf("Runs, %d in flight, %d s ...%n", inFlight, durationSeconds);
+        Window window = driver.drive(Duration.ofSeconds(durationSeconds));
+        Figures figures = figures(sql, tenant, window);
+        System.out.printf(
+            "%nruns/s %.1f | checkpoint commits/s %.1f | steps/s %.1f | run latency p50 %.1f ms, p99 %.1f ms (%d runs)%n",
+            figures.runsPerSecond,
+            figures.checkpointsPerSecond,
+            figures.stepsPerSecond,
+            figures.latency.getValueAtPercentile(50) / 1000.0,
+            figures.latency.getValueAtPercentile(99) / 1000.0,
+            figures.latency.getTotalCount());
+        System.out.printf(
+            "raw inserts/s %.1f (%d-byte rows) | checkpoint commits / raw inserts = %.2f%n",
+            rawPerSecond, rowBytes, figures.checkpointsPerSecond / rawPerSecond);
+      }
+    }
+  }
+
+  private record Window(long startMillis, long endMillis) {
+    double seconds() {
+      return (endMillis - startMillis) / 1000.0;
+    }
+  }
+
+  private record Figures(
+      double runsPerSecond, double checkpointsPerSecond, double stepsPerSecond, Histogram latency) {}
+
+  /** Submits runs over HTTP, keeping at most {@code inFlight} unfinished (as the database says). */
+  private static final class Driver {
+    private final ServiceApi api;
+    private final String token;
+    private final int inFlight;
+    private final Connection sql;
+    private final String tenant;
+    private final AtomicLong submitted = new AtomicLong();
+
+    Driver(ServiceApi api, String token, int inFlight, Connection sql, String tenant) {
+      this.api = api;
+      this.token = token;
+      this.inFlight = inFlight;
+      this.sql = sql;
+      this.tenant = tenant;
+    }
+
+    Window drive(Duration length) throws Exception {
+      long start = System.currentTimeMillis();
+      long end = start + length.toMillis();
+      ExecutorService clients = Executors.newFixedThreadPool(8);
+      Semaphore window = new Semaphore(inFlight);
+      List<Future<?>> loops = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        loops.add(
+            clients.submit(
+                () -> {
+                  while (System.currentTimeMillis() < end) {
+                    if (!window.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                      continue;
+                    }
+                    Reply reply =
+                        api.post(
+                            "/v1/runs",
+                            token,
+                            "{\"agent\":\"bench-agent\",\"input\":{\"text\":\"run "
+                                + submitted.incrementAndGet()
+                                + "\"}}");
+                    if (reply.status() != 202) {
+                      throw new IllegalStateException(reply.raw());
+                    }
+                  }
+                  return null;
+                }));
+      }
+      // One reader releases window permits as runs finish, so submitters never outrun the service.
+      AtomicLong released = new AtomicLong(finished());
+      ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor();
+      reader.scheduleWithFixedDelay(
+          () -> {
+            try {
+              long now = finished();
+              long newly = now - released.getAndSet(now);
+              if (newly > 0) {
+                window.release((int) newly);
+              }
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          },
+          20,
+          20,
+          TimeUnit.MILLISECONDS);
+      for (Future<?> loop : loops) {
+        loop.get();
+      }
+      reader.shutdownNow();
+      clients.shutdown();
+      return new Window(start, end);
+    }
+
+    private long finished() throws Exception {
+      try (PreparedStatement count =
+          sql.prepareStatement(
+              "SELECT count(*) FROM run WHERE tenant_id = ? AND finished_at IS NOT NULL")) {
+        count.setString(1, tenant);
+        try (ResultSet rows = count.executeQuery()) {
+          rows.next();
+          return rows.getLong(1);
+        }
+      }
+    }
+  }
+
+  private static int averageCheckpointBytes(Connection sql, String tenant) throws Exception {
+    try (PreparedStatement average =
+        sql.prepareStatement(
+            "SELECT avg(octet_length(state::text))::int FROM run_checkpoint WHERE tenant_id = ?")) {
+      average.setString(1, tenant);
+      try (ResultSet rows = average.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
+      }
+    }
+  }
+
+  private static double rawInserts(TestPostgres.TestDatabase database, int rowBytes, Duration length)
+      throws Exception {
+    try (Connection setup =
+            DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+        Statement statement = setup.createStatement()) {
+      statement.execute(
+          "CREATE TABLE IF NOT EXISTS public.bench_raw_insert (run_id uuid NOT NULL, seq int NOT NULL,"
+              + " tenant_id text NOT NULL, state jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),"
+              + " PRIMARY KEY (run_id, seq))");
+    }
+    String state = "{\"messages\":\"" + "x".repeat(Math.max(0, rowBytes - 16)) + "\"}";
+    long end = System.currentTimeMillis() + length.toMillis();
+    AtomicLong inserted = new AtomicLong();
+    ExecutorService writers = Executors.newFixedThreadPool(POOL);
+    List<Future<?>> loops = new ArrayList<>();
+    for (int i = 0; i < POOL; i++) {
+      loops.add(
+          writers.submit(
+              () -> {
+                try (Connection connection =
+                        DriverManager.getConnection(
+                            database.jdbcUrl(), database.user(), database.password());
+                    PreparedStatement insert =
+                        connection.prepareStatement(
+                            "INSERT INTO public.bench_raw_insert (run_id, seq, tenant_id, state)"
+                                + " VALUES (?, 1, 'bench', ?::jsonb)")) {
+                  while (System.currentTimeMillis() < end) {
+                    insert.setObject(1, UUID.randomUUID());
+                    insert.setString(2, state);
+                    insert.executeUpdate();
+                    inserted.incrementAndGet();
+                  }
+                }
+                return null;
+              }));
+    }
+    for (Future<?> loop : loops) {
+      loop.get();
+    }
+    writers.shutdown();
+    return inserted.get() / (length.toMillis() / 1000.0);
+  }
+
+  private static Figures figures(Connection sql, String tenant, Window window) throws Exception {
+    java.sql.Timestamp from = new java.sql.Timestamp(window.startMillis());
+    java.sql.Timestamp to = new java.sql.Timestamp(window.endMillis());
+    Histogram latency = new Histogram(3);
+    long runs = 0;
+    long steps = 0;
+    try (PreparedStatement finished =
+        sql.prepareStatement(
+            "SELECT (extract(epoch FROM finished_at - created_at) * 1000000)::bigint, steps FROM run"
+                + " WHERE tenant_id = ? AND finished_at >= ? AND finished_at < ?")) {
+      finished.setString(1, tenant);
+      finished.setTimestamp(2, from);
+      finished.setTimestamp(3, to);
+      try (ResultSet rows = finished.executeQuery()) {
+        while (rows.next()) {
+          latency.recordValue(Math.max(1, rows.getLong(1)));
+          steps += rows.getInt(2);
+          runs++;
+        }
+      }
+    }
+    long checkpoints;
+    try (PreparedStatement count =
+        sql.prepareStatement(
+            "SELECT count(*) FROM run_checkpoint WHERE tenant_id = ? AND created_at >= ? AND created_at < ?")) {
+      count.setString(1, tenant);
+      count.setTimestamp(2, from);
+      count.setTimestamp(3, to);
+      try (ResultSet rows = count.executeQuery()) {
+        rows.next();
+        checkpoints = rows.getLong(1);
+      }
+    }
+    double seconds = window.seconds();
+    return new Figures(runs / seconds, checkpoints / seconds, steps / seconds, latency);
+  }
+}
