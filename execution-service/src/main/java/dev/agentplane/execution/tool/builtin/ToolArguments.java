@@ -40,7 +40,8 @@ record ToolArguments(JsonNode json) {
 
   long wholeNumber(String name) {
     JsonNode value = required(name);
-    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+    // 1000.0 is a whole number too, as JSON Schema's "integer" says.
+    if (!value.isNumber() || !value.canConvertToExactIntegral() || !value.canConvertToLong()) {
       throw invalid("the argument '" + name + "' must be a whole number");
     }
     return value.longValue();

@@ -274,6 +274,12 @@ class BuiltinToolsTest {
     }
 
     @Test
+    void acceptsAWholeNumberWrittenWithADecimalPoint() throws InterruptedException {
+      assertThat(call("sleep", json("{'milliseconds': 1.0}")))
+          .isEqualTo(ToolResult.of("{\"slept\":1}"));
+    }
+
+    @Test
     void refusesToWaitLongerThanTheMaximum() {
       ToolFailure failure = failureOf("sleep", json("{'milliseconds': 30001}"));
       assertThat(failure.code()).isEqualTo("invalid_arguments");
