@@ -108,9 +108,10 @@ public final class RunThroughputBench {
         driver.drive(Duration.ofSeconds(warmupSeconds));
         int rowBytes = averageCheckpointBytes(sql, tenant);
 
-        System.out.printf("Raw JDBC inserts of %d-byte rows, %d connections, %d s ...%n", rowBytes, POOL, durationSeconds);
-        double rawPerSecond =
-            rawInserts(database, rowBytes, Duration.ofSeconds(durationSeconds));
+        System.out.printf(
+            "Raw JDBC inserts of %d-byte rows, %d connections, %d s ...%n",
+            rowBytes, POOL, durationSeconds);
+        double rawPerSecond = rawInserts(database, rowBytes, Duration.ofSeconds(durationSeconds));
 
         System.out.printf("Runs, %d in flight, %d s ...%n", inFlight, durationSeconds);
         Window window = driver.drive(Duration.ofSeconds(durationSeconds));
@@ -137,7 +138,10 @@ public final class RunThroughputBench {
   }
 
   private record Figures(
-      double runsPerSecond, double checkpointsPerSecond, double stepsPerSecond, Histogram latency) {}
+      double runsPerSecond,
+      double checkpointsPerSecond,
+      double stepsPerSecond,
+      Histogram latency) {}
 
   /** Submits runs over HTTP, keeping at most {@code inFlight} unfinished (as the database says). */
   private static final class Driver {
@@ -235,8 +239,8 @@ public final class RunThroughputBench {
     }
   }
 
-  private static double rawInserts(TestPostgres.TestDatabase database, int rowBytes, Duration length)
-      throws Exception {
+  private static double rawInserts(
+      TestPostgres.TestDatabase database, int rowBytes, Duration length) throws Exception {
     try (Connection setup =
             DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
         Statement statement = setup.createStatement()) {

@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +94,8 @@ class RunLoopIT extends ExecutionTestSupport {
 
     retention.pruneUntilDone(Duration.ZERO, List.of(tenant), true);
     JsonNode kept = get(token, "/v1/runs/" + run.path("id").asText() + "/checkpoints");
-    assertThat(kept).singleElement().satisfies(last -> assertThat(last.path("seq").asInt()).isEqualTo(3));
+    assertThat(kept)
+        .singleElement()
+        .satisfies(last -> assertThat(last.path("seq").asInt()).isEqualTo(3));
   }
 }
