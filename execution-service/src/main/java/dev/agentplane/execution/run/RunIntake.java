@@ -11,11 +11,13 @@ import dev.agentplane.execution.loop.LoopSettings;
 import dev.agentplane.execution.registry.AgentNotResolvable;
 import dev.agentplane.execution.registry.AgentSnapshot;
 import dev.agentplane.execution.registry.RegistryClient;
+import dev.agentplane.execution.registry.RegistryUnavailableException;
 import dev.agentplane.kit.json.TenantSchemas;
 import dev.agentplane.kit.outbox.Outbox;
 import dev.agentplane.kit.problem.ConflictException;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.problem.ForbiddenException;
+import dev.agentplane.kit.problem.ServiceUnavailableException;
 import dev.agentplane.kit.problem.ValidationFailedException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
@@ -146,6 +148,9 @@ public class RunIntake {
             e.getMessage(), List.of(new FieldError("/agent", "not_found", e.getMessage())));
       }
       throw new ConflictException("agent-not-runnable", e.getMessage(), e.errors());
+    } catch (RegistryUnavailableException e) {
+      throw new ServiceUnavailableException(
+          "registry-unavailable", "The registry cannot resolve the agent now; retry shortly");
     }
   }
 

@@ -59,6 +59,9 @@ class RunRequestListener {
                 RunCommand.of(request),
                 null);
           } catch (ProblemException refused) {
+            if (refused.type().retryable()) {
+              throw refused;
+            }
             throw new PoisonMessageException(
                 refused.typeSlug() + ": " + refused.getMessage() + " " + refused.errors());
           }

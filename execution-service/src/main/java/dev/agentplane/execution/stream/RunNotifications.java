@@ -3,6 +3,7 @@ package dev.agentplane.execution.stream;
 import dev.agentplane.execution.run.RunEventLog;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -43,7 +44,9 @@ public class RunNotifications {
   private volatile boolean open = true;
 
   RunNotifications(DataSource dataSource) {
-    this.dataSource = dataSource;
+    // The injected DataSource hands out the connection of the current transaction; LISTEN needs a
+    // connection of its own for the instance's lifetime, straight from the pool.
+    this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
     this.listener = Thread.ofPlatform().daemon().name("run-notifications").start(this::listen);
   }
 

@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 public enum Upstream {
   REGISTRY("/v1/agents", "/v1/tools", "/v1/secrets"),
-  EXECUTION("/v1/runs"),
+  EXECUTION("/v1/runs", "/v1/usage"),
   APPROVAL("/v1/approvals", "/v1/webhooks");
 
   /** Every path the gateway proxies lies below this. */

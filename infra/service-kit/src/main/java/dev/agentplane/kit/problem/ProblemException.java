@@ -15,7 +15,8 @@ public abstract sealed class ProblemException extends RuntimeException
         PreconditionFailedException,
         PreconditionRequiredException,
         PayloadTooLargeException,
-        BadRequestException {
+        BadRequestException,
+        ServiceUnavailableException {
 
   private final ProblemType type;
   private final String typeSlug;
