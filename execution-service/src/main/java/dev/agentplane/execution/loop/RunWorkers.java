@@ -3,8 +3,8 @@ package dev.agentplane.execution.loop;
 import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.stream.RunNotifications;
 import dev.agentplane.kit.correlation.Correlation;
-import io.micronaut.context.annotation.Bean;
 import io.micronaut.scheduling.annotation.Scheduled;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -27,7 +27,6 @@ import org.slf4j.MDC;
  * backlog, and beyond that it is left queued in PostgreSQL for the sweeper to offer again.
  */
 @Singleton
-@Bean(preDestroy = "shutdown")
 public class RunWorkers {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunWorkers.class);
@@ -99,6 +98,7 @@ public class RunWorkers {
     }
   }
 
+  @PreDestroy
   void shutdown() {
     accepting = false;
     backlog.clear();

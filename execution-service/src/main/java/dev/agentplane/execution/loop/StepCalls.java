@@ -1,6 +1,6 @@
 package dev.agentplane.execution.loop;
 
-import io.micronaut.context.annotation.Bean;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -18,7 +18,6 @@ import java.util.concurrent.TimeoutException;
  * and the worker decides at the step boundary what happened.
  */
 @Singleton
-@Bean(preDestroy = "close")
 class StepCalls {
 
   /** How a call ended when it did not return a value. */
@@ -80,6 +79,7 @@ class StepCalls {
     return run(run, call, limit, limit, () -> {});
   }
 
+  @PreDestroy
   void close() {
     threads.shutdownNow();
   }

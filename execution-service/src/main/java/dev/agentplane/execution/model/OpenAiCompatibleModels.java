@@ -107,6 +107,8 @@ public class OpenAiCompatibleModels implements ModelProvider {
               attempt + 1,
               settings.attempts(),
               wait.toMillis());
+          // Backing off between attempts is the point here (Retry-After, exponential delay); the
+          // sleep is interruptible, so a cancelled run stops waiting at once.
           Thread.sleep(wait);
         }
       }

@@ -39,18 +39,18 @@ public class RunCancellation {
 
   /** Asks for the run to be cancelled; answers the run as it is right after. */
   public Run cancel(TenantPrincipal caller, UUID runId, String reason) {
-    Run run = runs.find(caller.tenantId(), runId).orElseThrow(() -> RunAccess.notFound(runId));
-    RunAccess.steerable(caller, run, "cancel");
-    if (run.status().terminal()) {
-      throw new ConflictException(
-          "run-finished", "The run already ended (" + run.status().wire() + ")");
-    }
-    transactions.executeWrite(
+    return transactions.executeWrite(
         status -> {
+          Run run =
+              runs.find(caller.tenantId(), runId).orElseThrow(() -> RunAccess.notFound(runId));
+          RunAccess.steerable(caller, run, "cancel");
+          if (run.status().terminal()) {
+            throw new ConflictException(
+                "run-finished", "The run already ended (" + run.status().wire() + ")");
+          }
           request(caller.tenantId(), runId, caller.subject(), reason);
-          return null;
+          return runs.find(caller.tenantId(), runId).orElseThrow();
         });
-    return runs.find(caller.tenantId(), runId).orElseThrow();
   }
 
   /** Cancels a run on behalf of the platform (a parent run that ended), if it has not ended. */

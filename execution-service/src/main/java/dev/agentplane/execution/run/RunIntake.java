@@ -80,7 +80,9 @@ public class RunIntake {
     authorize(caller, command.mode());
     String fingerprint = command.fingerprint();
     if (command.idempotencyKey() != null) {
-      var earlier = runs.findByIdempotencyKey(caller.tenantId(), command.idempotencyKey());
+      var earlier =
+          transactions.executeRead(
+              status -> runs.findByIdempotencyKey(caller.tenantId(), command.idempotencyKey()));
       if (earlier.isPresent()) {
         return replay(earlier.get(), fingerprint);
       }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentplane.contracts.PrincipalType;
 import dev.agentplane.contracts.RunMode;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
+import io.micronaut.transaction.annotation.ReadOnly;
 import jakarta.inject.Singleton;
 import java.sql.Array;
 import java.sql.PreparedStatement;
@@ -98,6 +99,7 @@ public class RunRepository {
   }
 
   /** The run without a tenant filter: for workers, which only know run ids from Kafka. */
+  @ReadOnly
   public Optional<Run> findAnyTenant(UUID runId) {
     return one(
         "SELECT " + COLUMNS + " FROM run WHERE id = ?", statement -> statement.setObject(1, runId));

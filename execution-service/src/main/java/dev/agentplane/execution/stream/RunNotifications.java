@@ -1,9 +1,9 @@
 package dev.agentplane.execution.stream;
 
 import dev.agentplane.execution.run.RunEventLog;
-import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import jakarta.annotation.PreDestroy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  * the run, whichever instance wrote them.
  */
 @Context
-@Bean(preDestroy = "close")
 public class RunNotifications {
 
   /** The {@code NOTIFY} channel of cancel requests; the payload is the run id. */
@@ -67,6 +66,7 @@ public class RunNotifications {
     cancelListeners.add(onCancel);
   }
 
+  @PreDestroy
   void close() {
     open = false;
     listener.interrupt();
