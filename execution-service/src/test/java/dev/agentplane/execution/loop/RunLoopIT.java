@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -91,6 +92,10 @@ class RunLoopIT extends ExecutionTestSupport {
     List<Integer> parents = new ArrayList<>();
     checkpoints.forEach(checkpoint -> parents.add(checkpoint.path("parentSeq").asInt(0)));
     assertThat(parents).containsExactly(0, 1, 2);
+
+    Reply cancelAfterEnd = api().post("/v1/runs/" + run.path("id").asText() + "/cancel", token, "");
+    assertThat(cancelAfterEnd.status()).as(cancelAfterEnd.raw()).isEqualTo(409);
+    assertThat(cancelAfterEnd.body().path("type").asText()).endsWith("/run-finished");
 
     retention.pruneUntilDone(Duration.ZERO, List.of(tenant), true);
     JsonNode kept = get(token, "/v1/runs/" + run.path("id").asText() + "/checkpoints");
