@@ -84,7 +84,7 @@ public class RunIntake {
           transactions.executeRead(
               status -> runs.findByIdempotencyKey(caller.tenantId(), command.idempotencyKey()));
       if (earlier.isPresent()) {
-        return replay(earlier.get(), fingerprint);
+        return replay(earlier.get(), caller, fingerprint);
       }
     }
     AgentSnapshot snapshot = resolve(caller.tenantId(), command);
@@ -101,7 +101,7 @@ public class RunIntake {
             Run earlier =
                 runs.findByIdempotencyKey(caller.tenantId(), command.idempotencyKey())
                     .orElseThrow();
-            return replay(earlier, fingerprint);
+            return replay(earlier, caller, fingerprint);
           }
           events.append(
               run.id(),
@@ -156,7 +156,19 @@ public class RunIntake {
     }
   }
 
-  private static Accepted replay(Run earlier, String fingerprint) {
+  /**
+   * The earlier run again, for its creator retrying the same request. Another principal reusing the
+   * key learns nothing about the run (it may not be allowed to read it).
+   */
+  private static Accepted replay(Run earlier, TenantPrincipal caller, String fingerprint) {
+    boolean sameCaller =
+        earlier.createdBy().equals(caller.subject())
+            && earlier.creatorType() == caller.principalType();
+    if (!sameCaller) {
+      throw new ConflictException(
+          "idempotency-key-reused",
+          "The idempotencyKey is already used in this tenant; use a new key for a new request");
+    }
     if (!fingerprint.equals(earlier.requestHash())) {
       throw new ConflictException(
           "idempotency-key-reused",
