@@ -1,6 +1,7 @@
 package dev.agentplane.execution.loop;
 
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A run executing on this instance, and how to stop it: a cancel request or a lost lease interrupts
@@ -19,6 +20,7 @@ final class ActiveRun {
   private final Lease lease;
   private volatile Stop stop;
   private volatile Future<?> inFlight;
+  private final AtomicBoolean holdsSlot = new AtomicBoolean(true);
 
   ActiveRun(Lease lease) {
     this.lease = lease;
@@ -43,6 +45,16 @@ final class ActiveRun {
     if (call != null) {
       call.cancel(true);
     }
+  }
+
+  /** Whether the run still counts against this instance's concurrency cap. */
+  boolean holdsSlot() {
+    return holdsSlot.get();
+  }
+
+  /** True the first time only: the run gives up its slot for good. */
+  boolean giveUpSlot() {
+    return holdsSlot.compareAndSet(true, false);
   }
 
   void inFlight(Future<?> call) {

@@ -20,6 +20,7 @@ import dev.agentplane.execution.model.ToolCall;
 import dev.agentplane.execution.model.ToolDefinition;
 import dev.agentplane.execution.registry.AgentSnapshot;
 import dev.agentplane.execution.run.Run;
+import dev.agentplane.execution.run.RunCancellation;
 import dev.agentplane.execution.run.RunRepository;
 import dev.agentplane.execution.run.RunStatus;
 import dev.agentplane.execution.tool.ToolExecutors;
@@ -60,6 +61,7 @@ class RunLoop {
   private final LoopSettings settings;
   private final WorkerSettings workers;
   private final PriceTable prices;
+  private final RunCancellation cancellation;
 
   RunLoop(
       RunJournal journal,
@@ -69,7 +71,8 @@ class RunLoop {
       StepCalls calls,
       LoopSettings settings,
       WorkerSettings workers,
-      PriceTable prices) {
+      PriceTable prices,
+      RunCancellation cancellation) {
     this.journal = journal;
     this.runs = runs;
     this.models = models;
@@ -78,6 +81,7 @@ class RunLoop {
     this.settings = settings;
     this.workers = workers;
     this.prices = prices;
+    this.cancellation = cancellation;
   }
 
   /** What comes next: a step, or the end. */
@@ -99,6 +103,7 @@ class RunLoop {
     final AgentPolicy policy;
     final ModelSettings modelSettings;
     final List<ToolDefinition> toolDefinitions;
+    final boolean startsChildRuns;
     RunState state;
     boolean checkpointDue;
     List<EventDraft> carried = new ArrayList<>();
@@ -120,6 +125,9 @@ class RunLoop {
                           tool.spec().path("description").asText(""),
                           tool.spec().path("inputSchema")))
               .toList();
+      this.startsChildRuns =
+          snapshot.tools().stream()
+              .anyMatch(tool -> "agent".equals(tool.spec().path("type").asText()));
     }
   }
 
@@ -190,6 +198,13 @@ class RunLoop {
     RunJournal.Committed committed = journal.commit(journey.lease, commit, workers.leaseDuration());
     journey.carried = new ArrayList<>();
     journey.checkpointDue = false;
+    if (ending != null && journey.startsChildRuns) {
+      // A child still running has nobody left to wait for it (a timed-out parent, say).
+      cancellation.cancelChildrenOf(
+          journey.run.tenantId(),
+          journey.run.id(),
+          "The parent run " + journey.run.id() + " ended " + ending.status().wire());
+    }
     if (committed.cancelRequested() && ending == null) {
       journey.control.requestStop(ActiveRun.Stop.CANCELLED);
       return true;

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
@@ -81,6 +82,20 @@ public class RunWorkers {
     }
   }
 
+  /**
+   * Runs {@code wait} (a parent run waiting for its child run) after giving the run's concurrency
+   * slot to the next run in the backlog. Parents waiting on children therefore never hold every
+   * slot while their children queue behind them; the parent carries on without a slot afterwards,
+   * briefly over the cap. Outside a worker (no active run of that id) it just waits.
+   */
+  public <T> T lendingSlot(UUID runId, Callable<T> wait) throws Exception {
+    ActiveRun run = active.get(runId);
+    if (run != null && run.giveUpSlot()) {
+      startNextOrRelease();
+    }
+    return wait.call();
+  }
+
   /** Whether the run executes on this instance now. */
   public boolean executing(UUID runId) {
     return active.containsKey(runId);
@@ -112,11 +127,14 @@ public class RunWorkers {
         .name("run-" + runId)
         .start(
             () -> {
+              boolean holdsSlot = true;
               try {
-                execute(runId);
+                holdsSlot = execute(runId);
               } finally {
                 offered.remove(runId);
-                startNextOrRelease();
+                if (holdsSlot) {
+                  startNextOrRelease();
+                }
               }
             });
   }
@@ -130,16 +148,17 @@ public class RunWorkers {
     }
   }
 
-  private void execute(UUID runId) {
+  /** Executes the run if it can be claimed; answers whether it still holds its slot. */
+  private boolean execute(UUID runId) {
     Optional<Run> claimed;
     try {
       claimed = journal.claim(runId, owner, settings.leaseDuration());
     } catch (RuntimeException e) {
       LOG.warn("Could not claim run {}; the sweeper will offer it again", runId, e);
-      return;
+      return true;
     }
     if (claimed.isEmpty()) {
-      return;
+      return true;
     }
     Run run = claimed.get();
     ActiveRun control =
@@ -155,5 +174,6 @@ public class RunWorkers {
       active.remove(runId);
       MDC.clear();
     }
+    return control.holdsSlot();
   }
 }

@@ -21,6 +21,9 @@ import java.util.UUID;
 @Singleton
 public class RunCancellation {
 
+  /** Who cancels when no user asked: the service itself. */
+  private static final String PLATFORM = "execution-service";
+
   private final RunRepository runs;
   private final RunEventLog events;
   private final JdbcOperations jdbc;
@@ -53,11 +56,25 @@ public class RunCancellation {
         });
   }
 
-  /** Cancels a run on behalf of the platform (a parent run that ended), if it has not ended. */
-  public void cancelChild(String tenantId, UUID runId, String reason) {
+  /**
+   * Cancels a run on behalf of the platform, if it has not ended: a child run whose parent stopped
+   * waiting for it.
+   */
+  public void cancelForPlatform(String tenantId, UUID runId, String reason) {
     transactions.executeWrite(
         status -> {
-          request(tenantId, runId, "execution-service", reason);
+          request(tenantId, runId, PLATFORM, reason);
+          return null;
+        });
+  }
+
+  /** Cancels the unfinished child runs of a run that just ended. */
+  public void cancelChildrenOf(String tenantId, UUID parentRunId, String reason) {
+    transactions.executeWrite(
+        status -> {
+          for (UUID child : runs.activeChildren(tenantId, parentRunId)) {
+            request(tenantId, child, PLATFORM, reason);
+          }
           return null;
         });
   }

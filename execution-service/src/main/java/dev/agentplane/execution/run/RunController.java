@@ -61,9 +61,10 @@ class RunController {
       @Nullable @QueryValue String status,
       @Nullable @QueryValue String mode,
       @Nullable @QueryValue String creator,
+      @Nullable @QueryValue String parent,
       @Nullable @QueryValue String cursor,
       @Nullable @QueryValue Integer limit) {
-    return queries.list(principal, agent, status, mode, creator, cursor, limit);
+    return queries.list(principal, agent, status, mode, creator, parent, cursor, limit);
   }
 
   @Get("/v1/runs/{id}")

@@ -70,6 +70,7 @@ public class RunQueries {
       String status,
       String mode,
       String creator,
+      String parent,
       String cursor,
       Integer limit) {
     int pageSize = limit == null ? DEFAULT_PAGE : limit;
@@ -100,7 +101,8 @@ public class RunQueries {
                                 "status is one of queued, running, waiting_approval, succeeded,"
                                     + " failed, cancelled, timed_out")),
             mode == null ? null : mode(mode),
-            onlyCreator);
+            onlyCreator,
+            parent == null ? null : parentRunId(parent));
     List<Run> rows = runs.list(caller.tenantId(), filter, position(cursor), pageSize + 1);
     List<RunView> items = rows.stream().limit(pageSize).map(RunView::of).toList();
     String next = null;
@@ -109,6 +111,14 @@ public class RunQueries {
       next = cursorOf(last);
     }
     return new RunPage(items, next);
+  }
+
+  private static UUID parentRunId(String parent) {
+    try {
+      return UUID.fromString(parent);
+    } catch (IllegalArgumentException e) {
+      throw badQuery("parent", "parent is the id of a run");
+    }
   }
 
   /** The run's checkpoints in order; for its creator and admins. */

@@ -116,7 +116,12 @@ public class RunRepository {
 
   /** Filters of the run list; null means any. */
   record ListFilter(
-      UUID agentId, String agentName, RunStatus status, RunMode mode, String creator) {}
+      UUID agentId,
+      String agentName,
+      RunStatus status,
+      RunMode mode,
+      String creator,
+      UUID parentRunId) {}
 
   /** Keyset position: runs strictly older than this one. */
   record ListPosition(Instant createdAt, UUID id) {}
@@ -143,6 +148,10 @@ public class RunRepository {
     if (filter.creator() != null) {
       sql.append(" AND created_by = ?");
       args.add(filter.creator());
+    }
+    if (filter.parentRunId() != null) {
+      sql.append(" AND parent_run_id = ?");
+      args.add(filter.parentRunId());
     }
     if (after != null) {
       sql.append(" AND (created_at, id) < (?, ?)");

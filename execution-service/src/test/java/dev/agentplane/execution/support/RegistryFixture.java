@@ -1,14 +1,28 @@
 package dev.agentplane.execution.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentplane.contracts.ApprovalDecided;
+import dev.agentplane.contracts.ApprovalKind;
+import dev.agentplane.contracts.ApprovalOutcome;
+import dev.agentplane.contracts.ApprovalSubject;
+import dev.agentplane.contracts.EventEnvelope;
+import dev.agentplane.contracts.ResourceKind;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
+import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.KafkaProducer;
 
 /** Agents and tools put into the real registry the way builders do: created, then promoted. */
 public final class RegistryFixture {
@@ -67,10 +81,62 @@ public final class RegistryFixture {
     return UUID.fromString(created.body().path("resourceId").asText());
   }
 
+  /**
+   * Promotes the version; one that needs review (an orchestrator, a high-risk tool) is approved the
+   * way the approval service would, by a decision on {@code agentplane.approvals.decided}.
+   */
   private void promote(String tenant, String resource, int version) {
-    Reply promoted = api.post(resource + "/versions/" + version + ":promote", builder(tenant), "");
+    String versionPath = resource + "/versions/" + version;
+    Reply promoted = api.post(versionPath + ":promote", builder(tenant), "");
     assertThat(promoted.status()).as(promoted.raw()).isEqualTo(200);
-    assertThat(promoted.body().path("outcome").asText()).as(promoted.raw()).isEqualTo("activated");
+    String outcome = promoted.body().path("outcome").asText();
+    if (outcome.equals("pending_approval")) {
+      approve(
+          tenant,
+          resource.startsWith("/v1/agents/") ? ResourceKind.AGENT : ResourceKind.TOOL,
+          promoted.body());
+      await("review of " + versionPath + " to be applied")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> api.get(versionPath, builder(tenant)).body().path("status").asText(),
+              "active"::equals);
+      return;
+    }
+    assertThat(outcome).as(promoted.raw()).isEqualTo("activated");
+  }
+
+  private static void approve(String tenant, ResourceKind kind, JsonNode pending) {
+    JsonNode version = pending.path("version");
+    ApprovalDecided decision =
+        new ApprovalDecided(
+            UUID.randomUUID(),
+            Instant.now(),
+            1,
+            tenant,
+            UUID.fromString(pending.path("approvalId").asText()),
+            ApprovalKind.PROMOTION,
+            ApprovalSubject.promotion(
+                kind,
+                UUID.fromString(version.path("resourceId").asText()),
+                version.path("version").asInt()),
+            ApprovalOutcome.APPROVED,
+            null,
+            null,
+            null,
+            List.of("fixture-approver"),
+            Instant.now());
+    try (KafkaProducer<String, byte[]> producer = TestKafka.get().newProducer()) {
+      producer
+          .send(
+              EventEnvelope.toKafkaRecord(
+                  decision, URI.create("urn:agentplane:test-approver"), decision.aggregateId()))
+          .get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("Could not publish the review decision", e);
+    }
   }
 
   private String builder(String tenant) {
