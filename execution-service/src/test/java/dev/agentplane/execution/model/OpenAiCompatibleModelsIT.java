@@ -1,5 +1,16 @@
 package dev.agentplane.execution.model;
 
+import static dev.agentplane.execution.support.FakeOpenAiServer.brokenStream;
+import static dev.agentplane.execution.support.FakeOpenAiServer.respond;
+import static dev.agentplane.execution.support.FakeOpenAiServer.slowStream;
+import static dev.agentplane.execution.support.FakeOpenAiServer.sse;
+import static dev.agentplane.execution.support.FakeOpenAiServer.status;
+import static dev.agentplane.execution.support.FakeOpenAiServer.tooManyRequests;
+import static dev.agentplane.execution.support.OpenAiChunks.finishChunk;
+import static dev.agentplane.execution.support.OpenAiChunks.textChunk;
+import static dev.agentplane.execution.support.OpenAiChunks.toolCallArguments;
+import static dev.agentplane.execution.support.OpenAiChunks.toolCallStart;
+import static dev.agentplane.execution.support.OpenAiChunks.usageChunk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -7,17 +18,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.agentplane.execution.outbound.OutboundTargets;
 import dev.agentplane.execution.registry.TenantSecrets;
+import dev.agentplane.execution.support.FakeOpenAiServer;
+import dev.agentplane.execution.support.FakeOpenAiServer.Received;
 import dev.agentplane.kit.outbound.OutboundHostGuard.HostResolver;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,21 +31,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The openai provider against a fake OpenAI-compatible server on loopback that streams Chat
- * Completions as server-sent events, chunked the way OpenAI chunks them.
+ * The openai provider against a fake OpenAI-compatible server on loopback ({@link
+ * FakeOpenAiServer}) that streams Chat Completions as server-sent events, chunked the way OpenAI
+ * chunks them.
  */
 class OpenAiCompatibleModelsIT {
 
@@ -53,20 +56,20 @@ class OpenAiCompatibleModelsIT {
       (tenant, name) ->
           TENANT.equals(tenant) && KEY_SECRET.equals(name) ? Optional.of(KEY) : Optional.empty();
 
-  private final FakeOpenAi server = new FakeOpenAi();
+  private FakeOpenAiServer server;
   private final OpenAiCompatibleModels models =
       new OpenAiCompatibleModels(
           SECRETS, new OutboundTargets(List.of("127.0.0.1"), HostResolver.SYSTEM), settings());
 
   @BeforeEach
-  void start() throws IOException {
-    server.start();
+  void start() {
+    server = FakeOpenAiServer.start();
   }
 
   @AfterEach
   void stop() {
     models.close();
-    server.stop();
+    server.close();
   }
 
   @Test
@@ -400,202 +403,6 @@ class OpenAiCompatibleModelsIT {
         Duration.ofMillis(10),
         Duration.ofMillis(40),
         Duration.ofSeconds(5));
-  }
-
-  // ---- OpenAI stream chunks ----
-
-  private static ObjectNode chunk(ObjectNode delta, String finishReason) {
-    ObjectNode choice = JSON.createObjectNode().put("index", 0);
-    choice.set("delta", delta);
-    if (finishReason == null) {
-      choice.putNull("finish_reason");
-    } else {
-      choice.put("finish_reason", finishReason);
-    }
-    ObjectNode chunk =
-        JSON.createObjectNode()
-            .put("id", "chatcmpl-1")
-            .put("object", "chat.completion.chunk")
-            .put("created", 1_700_000_000)
-            .put("model", "gpt-test");
-    chunk.putArray("choices").add(choice);
-    return chunk;
-  }
-
-  private static String textChunk(String text, boolean first) {
-    ObjectNode delta = JSON.createObjectNode();
-    if (first) {
-      delta.put("role", "assistant");
-    }
-    return chunk(delta.put("content", text), null).toString();
-  }
-
-  /** The first chunk of a tool call: its index, id and name, and no arguments yet. */
-  private static String toolCallStart(int index, String id, String name) {
-    ObjectNode call =
-        JSON.createObjectNode().put("index", index).put("id", id).put("type", "function");
-    call.putObject("function").put("name", name).put("arguments", "");
-    ObjectNode delta = JSON.createObjectNode().put("role", "assistant").putNull("content");
-    delta.putArray("tool_calls").add(call);
-    return chunk(delta, null).toString();
-  }
-
-  /** A later chunk of a tool call: only its index and a fragment of its arguments. */
-  private static String toolCallArguments(int index, String fragment) {
-    ObjectNode call = JSON.createObjectNode().put("index", index);
-    call.putObject("function").put("arguments", fragment);
-    ObjectNode delta = JSON.createObjectNode();
-    delta.putArray("tool_calls").add(call);
-    return chunk(delta, null).toString();
-  }
-
-  private static String finishChunk(String reason) {
-    return chunk(JSON.createObjectNode(), reason).toString();
-  }
-
-  private static String usageChunk(int promptTokens, int completionTokens) {
-    ObjectNode chunk =
-        JSON.createObjectNode()
-            .put("id", "chatcmpl-1")
-            .put("object", "chat.completion.chunk")
-            .put("created", 1_700_000_000)
-            .put("model", "gpt-test");
-    chunk.putArray("choices");
-    chunk
-        .putObject("usage")
-        .put("prompt_tokens", promptTokens)
-        .put("completion_tokens", completionTokens)
-        .put("total_tokens", promptTokens + completionTokens);
-    return chunk.toString();
-  }
-
-  // ---- Answers of the fake server ----
-
-  /** How the fake server answers one request. */
-  @FunctionalInterface
-  private interface Answer {
-    void send(HttpExchange exchange) throws IOException, InterruptedException;
-  }
-
-  private static Answer sse(String... chunks) {
-    return exchange -> {
-      OutputStream out = openEventStream(exchange);
-      for (String chunk : chunks) {
-        writeEvent(out, chunk);
-      }
-      writeEvent(out, "[DONE]");
-      exchange.close();
-    };
-  }
-
-  private static Answer slowStream(String firstChunk, CountDownLatch release) {
-    return exchange -> {
-      OutputStream out = openEventStream(exchange);
-      writeEvent(out, firstChunk);
-      release.await();
-      exchange.close();
-    };
-  }
-
-  /** Sends a chunk, then drops the connection in the middle of the stream. */
-  private static Answer brokenStream(String firstChunk) {
-    return exchange -> {
-      writeEvent(openEventStream(exchange), firstChunk);
-      // A handler that throws makes the JDK server close the connection, unfinished.
-      throw new IOException("the fake server drops the connection");
-    };
-  }
-
-  private static Answer status(int status) {
-    return respond(status, "{\"error\":{\"message\":\"status " + status + "\"}}", Map.of());
-  }
-
-  private static Answer tooManyRequests(String retryAfter) {
-    return respond(
-        429, "{\"error\":{\"message\":\"slow down\"}}", Map.of("Retry-After", retryAfter));
-  }
-
-  private static Answer respond(int status, String body, Map<String, String> headers) {
-    return exchange -> {
-      headers.forEach(exchange.getResponseHeaders()::set);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(status, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
-    };
-  }
-
-  private static OutputStream openEventStream(HttpExchange exchange) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
-    exchange.sendResponseHeaders(200, 0);
-    return exchange.getResponseBody();
-  }
-
-  private static void writeEvent(OutputStream out, String data) throws IOException {
-    out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
-
-  /** What the fake server was sent, and when it arrived ({@link System#nanoTime()}). */
-  private record Received(long arrivedAt, String authorization, JsonNode body) {}
-
-  /** POST /v1/chat/completions on loopback, answered by queued answers in order. */
-  private static final class FakeOpenAi {
-
-    private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
-    private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
-    private volatile Answer everyRequest;
-    private HttpServer http;
-
-    void start() throws IOException {
-      http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      http.setExecutor(handlers);
-      http.createContext("/v1/chat/completions", this::handle);
-      http.start();
-    }
-
-    void stop() {
-      http.stop(0);
-      handlers.shutdownNow();
-    }
-
-    String baseUrl() {
-      return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
-    }
-
-    void answer(Answer answer) {
-      answers.add(answer);
-    }
-
-    void answerEveryRequest(Answer answer) {
-      everyRequest = answer;
-    }
-
-    List<Received> received() {
-      return List.copyOf(received);
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-      long arrivedAt = System.nanoTime();
-      // Each answer ends the exchange itself, since a broken stream must not end it cleanly.
-      try {
-        JsonNode body = JSON.readTree(exchange.getRequestBody());
-        received.add(
-            new Received(arrivedAt, exchange.getRequestHeaders().getFirst("Authorization"), body));
-        Answer answer = everyRequest != null ? everyRequest : answers.poll();
-        if (answer == null) {
-          respond(599, "{\"error\":{\"message\":\"no answer queued\"}}", Map.of()).send(exchange);
-        } else if (!"POST".equals(exchange.getRequestMethod())) {
-          status(405).send(exchange);
-        } else {
-          answer.send(exchange);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   private static JsonNode json(String text) {

@@ -73,6 +73,20 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
             body -> TERMINAL.contains(body.path("status").asText()));
   }
 
+  /** The events of a run that has ended, read from its SSE stream to the end. */
+  protected RunEventStream events(String token, JsonNode run) {
+    Reply stream =
+        api()
+            .send(
+                "GET",
+                "/v1/runs/" + run.path("id").asText() + "/events",
+                token,
+                null,
+                Map.of("Accept", "text/event-stream"));
+    assertThat(stream.status()).as(stream.raw()).isEqualTo(200);
+    return RunEventStream.parse(stream.raw());
+  }
+
   protected JsonNode get(String token, String path) {
     Reply reply = api().get(path, token);
     assertThat(reply.status()).as(reply.raw()).isEqualTo(200);

@@ -1,5 +1,7 @@
 package dev.agentplane.execution.tool.mcp;
 
+import static dev.agentplane.execution.support.TestMcpServer.text;
+import static dev.agentplane.execution.support.TestMcpServer.tool;
 import static dev.agentplane.execution.tool.Invocations.TENANT;
 import static dev.agentplane.execution.tool.Invocations.invocation;
 import static dev.agentplane.execution.tool.Invocations.json;
@@ -11,35 +13,27 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.execution.outbound.OutboundTargets;
 import dev.agentplane.execution.registry.TenantSecrets;
+import dev.agentplane.execution.support.TestMcpServer;
 import dev.agentplane.execution.tool.ToolFailure;
 import dev.agentplane.execution.tool.ToolResult;
 import dev.agentplane.kit.outbound.OutboundHostGuard;
-import io.modelcontextprotocol.common.McpTransportContext;
-import io.modelcontextprotocol.json.McpJsonMapper;
-import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
-import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpSyncServer;
-import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** MCP tools against an MCP server built with the SDK's own server side, on loopback. */
+/**
+ * MCP tools against an MCP server built with the SDK's own server side, on loopback ({@link
+ * TestMcpServer}).
+ */
 class McpToolIT {
 
   private static final String TOKEN = "mcp-tok-51b7c0a9";
@@ -53,50 +47,32 @@ class McpToolIT {
       {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}}}
       """;
 
-  private final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
   private final CountDownLatch slowToolCalled = new CountDownLatch(1);
   private final CountDownLatch testOver = new CountDownLatch(1);
-  private Server jetty;
-  private McpSyncServer mcp;
+  private TestMcpServer server;
   private McpToolExecutor executor;
 
   @BeforeEach
   void startServer() throws Exception {
-    HttpServletStreamableServerTransportProvider transport =
-        HttpServletStreamableServerTransportProvider.builder()
-            .mcpEndpoint("/mcp")
-            .contextExtractor(
-                request -> {
-                  authorizations.add(String.valueOf(request.getHeader("Authorization")));
-                  return McpTransportContext.EMPTY;
-                })
-            .build();
-    mcp =
-        McpServer.sync(transport)
-            .serverInfo("test-tools", "1")
-            // The SDK's default validator needs json-schema-validator 2.x; the module has 1.5.x.
-            .jsonSchemaValidator(
-                (schema, content) -> JsonSchemaValidator.ValidationResponse.asValid(null))
-            .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-            .toolCall(
-                tool("add", "Adds a and b"),
+    server =
+        TestMcpServer.builder()
+            .tool(
+                tool("add", "Adds a and b", NUMBERS_SCHEMA),
                 (exchange, request) ->
-                    McpSchema.CallToolResult.builder()
-                        .addTextContent(
-                            number(request.arguments().get("a"))
-                                .add(number(request.arguments().get("b")))
-                                .toPlainString())
-                        .build())
-            .toolCall(
-                tool("divide", "Divides a by b"),
+                    text(
+                        number(request.arguments().get("a"))
+                            .add(number(request.arguments().get("b")))
+                            .toPlainString()))
+            .tool(
+                tool("divide", "Divides a by b", NUMBERS_SCHEMA),
                 (exchange, request) ->
                     McpSchema.CallToolResult.builder()
                         .addTextContent("cannot divide " + request.arguments().get("a"))
                         .addTextContent("by zero")
                         .isError(true)
                         .build())
-            .toolCall(
-                tool("slow_add", "Adds a and b when the test is over"),
+            .tool(
+                tool("slow_add", "Adds a and b when the test is over", NUMBERS_SCHEMA),
                 (exchange, request) -> {
                   slowToolCalled.countDown();
                   try {
@@ -104,16 +80,9 @@ class McpToolIT {
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
-                  return McpSchema.CallToolResult.builder().addTextContent("late").build();
+                  return text("late");
                 })
-            .build();
-    jetty = new Server(new InetSocketAddress("127.0.0.1", 0));
-    ServletContextHandler context = new ServletContextHandler();
-    ServletHolder servlet = new ServletHolder(transport);
-    servlet.setAsyncSupported(true);
-    context.addServlet(servlet, "/*");
-    jetty.setHandler(context);
-    jetty.start();
+            .start();
     executor = executorAllowing(List.of("127.0.0.1"));
   }
 
@@ -121,8 +90,7 @@ class McpToolIT {
   void stopServer() throws Exception {
     testOver.countDown();
     executor.close();
-    mcp.closeGracefully();
-    jetty.stop();
+    server.close();
   }
 
   private static McpToolExecutor executorAllowing(List<String> hosts) {
@@ -132,27 +100,13 @@ class McpToolIT {
         new McpToolSettings(Duration.ofSeconds(5), Duration.ofSeconds(60), 1_048_576));
   }
 
-  private static McpSchema.Tool tool(String name, String description) {
-    return McpSchema.Tool.builder()
-        .name(name)
-        .description(description)
-        .inputSchema(McpJsonMapper.getDefault(), NUMBERS_SCHEMA)
-        .build();
-  }
-
   private static BigDecimal number(Object value) {
     return new BigDecimal(value.toString());
   }
 
-  private String serverUrl() {
-    return "http://127.0.0.1:"
-        + ((ServerConnector) jetty.getConnectors()[0]).getLocalPort()
-        + "/mcp";
-  }
-
   private ObjectNode spec(String toolName) {
     ObjectNode spec = JsonNodeFactory.instance.objectNode().put("type", "mcp");
-    spec.putObject("mcp").put("serverUrl", serverUrl()).put("toolName", toolName);
+    spec.putObject("mcp").put("serverUrl", server.url()).put("toolName", toolName);
     return spec;
   }
 
@@ -175,7 +129,7 @@ class McpToolIT {
 
     executor.call(invocation(spec, json("{'a': 1, 'b': 1}")));
 
-    assertThat(authorizations).isNotEmpty().containsOnly("Bearer " + TOKEN);
+    assertThat(server.authorizations()).isNotEmpty().containsOnly("Bearer " + TOKEN);
   }
 
   @Test
@@ -247,7 +201,7 @@ class McpToolIT {
     ToolFailure failure = failureOf(executor, spec, json("{'a': 1, 'b': 2}"));
 
     assertThat(failure.code()).isEqualTo("tool_secret_missing");
-    assertThat(authorizations).isEmpty();
+    assertThat(server.authorizations()).isEmpty();
   }
 
   @Test
@@ -257,6 +211,6 @@ class McpToolIT {
 
       assertThat(failure.code()).isEqualTo("tool_host_blocked");
     }
-    assertThat(authorizations).isEmpty();
+    assertThat(server.authorizations()).isEmpty();
   }
 }
