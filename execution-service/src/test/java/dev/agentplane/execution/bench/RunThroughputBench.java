@@ -125,6 +125,10 @@ public final class RunThroughputBench {
             figures.latency.getValueAtPercentile(99) / 1000.0,
             figures.latency.getTotalCount());
         System.out.printf(
+            "of which accepted → claimed by a worker: p50 %.1f ms, p99 %.1f ms%n",
+            figures.dispatch.getValueAtPercentile(50) / 1000.0,
+            figures.dispatch.getValueAtPercentile(99) / 1000.0);
+        System.out.printf(
             "raw inserts/s %.1f (%d-byte rows) | checkpoint commits / raw inserts = %.2f%n",
             rawPerSecond, rowBytes, figures.checkpointsPerSecond / rawPerSecond);
       }
@@ -141,7 +145,8 @@ public final class RunThroughputBench {
       double runsPerSecond,
       double checkpointsPerSecond,
       double stepsPerSecond,
-      Histogram latency) {}
+      Histogram latency,
+      Histogram dispatch) {}
 
   /** Submits runs over HTTP, keeping at most {@code inFlight} unfinished (as the database says). */
   private static final class Driver {
@@ -286,11 +291,13 @@ public final class RunThroughputBench {
     java.sql.Timestamp from = new java.sql.Timestamp(window.startMillis());
     java.sql.Timestamp to = new java.sql.Timestamp(window.endMillis());
     Histogram latency = new Histogram(3);
+    Histogram dispatch = new Histogram(3);
     long runs = 0;
     long steps = 0;
     try (PreparedStatement finished =
         sql.prepareStatement(
-            "SELECT (extract(epoch FROM finished_at - created_at) * 1000000)::bigint, steps FROM run"
+            "SELECT (extract(epoch FROM finished_at - created_at) * 1000000)::bigint, steps,"
+                + " (extract(epoch FROM started_at - created_at) * 1000000)::bigint FROM run"
                 + " WHERE tenant_id = ? AND finished_at >= ? AND finished_at < ?")) {
       finished.setString(1, tenant);
       finished.setTimestamp(2, from);
@@ -299,6 +306,7 @@ public final class RunThroughputBench {
         while (rows.next()) {
           latency.recordValue(Math.max(1, rows.getLong(1)));
           steps += rows.getInt(2);
+          dispatch.recordValue(Math.max(1, rows.getLong(3)));
           runs++;
         }
       }
@@ -316,6 +324,7 @@ public final class RunThroughputBench {
       }
     }
     double seconds = window.seconds();
-    return new Figures(runs / seconds, checkpoints / seconds, steps / seconds, latency);
+    return new Figures(
+        runs / seconds, checkpoints / seconds, steps / seconds, latency, dispatch);
   }
 }
