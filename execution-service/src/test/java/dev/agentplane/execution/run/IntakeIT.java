@@ -357,7 +357,7 @@ class IntakeIT extends ExecutionTestSupport {
   void aRunKeepsTheVersionItWasAcceptedWithWhileANewOneIsPromoted() {
     String tenant = newTenant();
     registry.activeTool(tenant, "sleep", sleepTool());
-    UUID agentId = registry.activeAgent(tenant, "napper", sleepingThenAnswering(4000, "old"));
+    UUID agentId = registry.activeAgent(tenant, "napper", sleepingThenAnswering(8000, "old"));
     String token = operator(tenant);
     JsonNode slow = start(token, "{\"agent\":\"napper\",\"input\":{}}");
     String path = "/v1/runs/" + slow.path("id").asText();
