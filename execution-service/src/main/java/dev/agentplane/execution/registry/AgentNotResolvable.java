@@ -4,11 +4,11 @@ import dev.agentplane.kit.problem.FieldError;
 import java.util.List;
 
 /**
- * The agent of a run request does not exist in the tenant, or cannot run in the asked mode (no
- * active version, a tool reference that is not active, an archived version).
+ * The agent of a run request, or its pinned version, does not exist in the tenant, or cannot run in
+ * the asked mode (no active version, a tool reference that is not active, an archived version).
  *
- * @param errors what the registry listed, with pointers into the agent spec (e.g. {@code
- *     /tools/1}); empty when the agent does not exist
+ * @param errors where in the run request the problem is: {@code /agent} or {@code /version} when
+ *     something does not exist; what the registry listed otherwise
  */
 public final class AgentNotResolvable extends RuntimeException {
 
@@ -22,14 +22,25 @@ public final class AgentNotResolvable extends RuntimeException {
   }
 
   static AgentNotResolvable missing(String agent) {
-    return new AgentNotResolvable("The tenant has no agent " + agent, true, List.of());
+    String message = "The tenant has no agent " + agent;
+    return new AgentNotResolvable(
+        message, true, List.of(new FieldError("/agent", "not_found", message)));
+  }
+
+  static AgentNotResolvable missingVersion(String agent, String version) {
+    String message = "The agent " + agent + " has no version " + version;
+    return new AgentNotResolvable(
+        message, true, List.of(new FieldError("/version", "not_found", message)));
   }
 
   static AgentNotResolvable notRunnable(String message, List<FieldError> errors) {
     return new AgentNotResolvable(message, false, errors);
   }
 
-  /** True when the agent does not exist (as opposed to existing but not being runnable). */
+  /**
+   * True when the agent or the pinned version does not exist (as opposed to existing but not being
+   * runnable).
+   */
   public boolean missing() {
     return missing;
   }

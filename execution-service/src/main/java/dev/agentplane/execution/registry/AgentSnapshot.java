@@ -59,17 +59,25 @@ public record AgentSnapshot(JsonNode resolved, Version agent, List<Version> tool
       if (problem.hasNonNull("detail")) {
         detail = problem.path("detail").asText();
       }
+      // A pinned version that cannot run is the request's version; anything else the registry
+      // names is a place in the agent's spec.
+      String under =
+          problem.path("type").asText().endsWith("/version-not-runnable") ? "" : "/agent";
       problem
           .path("errors")
           .forEach(
               error ->
                   errors.add(
                       new FieldError(
-                          "/agent" + error.path("pointer").asText(),
+                          under + error.path("pointer").asText(),
                           error.path("code").asText(),
                           error.path("message").asText())));
     } catch (JsonProcessingException unreadable) {
       // The registry's own words are lost, not the refusal: the run is still refused.
+    }
+    if (errors.isEmpty()) {
+      // E.g. no active version: the agent itself is what cannot run.
+      errors.add(new FieldError("/agent", "not_runnable", detail));
     }
     throw AgentNotResolvable.notRunnable(detail, errors);
   }

@@ -41,7 +41,8 @@ public class RegistryClient implements TenantSecrets {
    * Resolves an agent, named by id or by name, to one version and every tool version it runs.
    *
    * @param version a version number, {@code active}, or null for the active version
-   * @throws AgentNotResolvable when the agent does not exist or cannot run in this mode
+   * @throws AgentNotResolvable when the agent or the pinned version does not exist, or cannot run
+   *     in this mode
    */
   public AgentSnapshot resolve(String tenantId, String agent, String version, RunMode mode) {
     UUID agentId = agentId(tenantId, agent);
@@ -51,8 +52,17 @@ public class RegistryClient implements TenantSecrets {
             .queryParam("mode", mode.name().toLowerCase(Locale.ROOT))
             .build();
     try {
-      JsonNode resolved = get(tenantId, uri).orElseThrow(() -> AgentNotResolvable.missing(agent));
-      return AgentSnapshot.of(resolved);
+      Optional<JsonNode> resolved = get(tenantId, uri);
+      if (resolved.isPresent()) {
+        return AgentSnapshot.of(resolved.get());
+      }
+      // The registry's 404 does not say which is missing: an agent that exists lacks the version.
+      if (version != null
+          && !version.equals("active")
+          && get(tenantId, URI.create("/v1/agents/" + agentId)).isPresent()) {
+        throw AgentNotResolvable.missingVersion(agent, version);
+      }
+      throw AgentNotResolvable.missing(agent);
     } catch (HttpClientResponseException e) {
       if (e.getStatus() == HttpStatus.CONFLICT || e.getStatus() == HttpStatus.BAD_REQUEST) {
         return AgentSnapshot.failIfConflict(

@@ -20,7 +20,7 @@ import java.util.Set;
  *
  * @param agent the agent's id or name
  * @param version a version number, {@code active}, or null for the active version
- * @param input any JSON value, checked against the agent's {@code inputSchema}
+ * @param input any JSON value but null, checked against the agent's {@code inputSchema}
  * @param idempotencyKey null when the caller does not care
  */
 public record RunCommand(
@@ -46,8 +46,11 @@ public record RunCommand(
   static RunCommand read(String rawBody) {
     JsonRequestBody body = JsonRequestBody.parseNonEmpty(rawBody, FIELDS);
     String agent = body.text("agent");
-    if (!body.present("input")) {
-      throw body.bad("input", "required", "input is required (any JSON value, null included)");
+    // The run-request event carries the input and its schema refuses null (contracts), so a null
+    // input could never be dispatched.
+    JsonNode input = body.optionalJson("input");
+    if (input == null) {
+      throw body.bad("input", "required", "input is required (any JSON value but null)");
     }
     String mode = body.optionalText("mode");
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -69,12 +72,11 @@ public record RunCommand(
                 metadata.put(field.getKey(), field.getValue().asText());
               });
     }
-    JsonNode input = body.optionalJson("input");
     RunCommand command =
         new RunCommand(
             agent,
             version(body.optionalJson("version"), body),
-            input == null ? JsonNodeFactory.instance.nullNode() : input,
+            input,
             mode == null ? RunMode.PRODUCTION : mode(mode),
             body.optionalText("idempotencyKey"),
             metadata);

@@ -146,8 +146,7 @@ public class RunIntake {
       return registry.resolve(tenantId, command.agent(), command.version(), command.mode());
     } catch (AgentNotResolvable e) {
       if (e.missing()) {
-        throw new ValidationFailedException(
-            e.getMessage(), List.of(new FieldError("/agent", "not_found", e.getMessage())));
+        throw new ValidationFailedException(e.getMessage(), e.errors());
       }
       throw new ConflictException("agent-not-runnable", e.getMessage(), e.errors());
     } catch (RegistryUnavailableException e) {

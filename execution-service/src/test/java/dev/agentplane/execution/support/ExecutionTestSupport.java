@@ -1,5 +1,6 @@
 package dev.agentplane.execution.support;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,8 +13,11 @@ import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
 import io.micronaut.runtime.server.EmbeddedServer;
 import jakarta.inject.Inject;
+import java.net.URLEncoder;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -51,8 +55,14 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
     return "t-" + UUID.randomUUID();
   }
 
+  /** A user of {@code tenant} with the operator role, always the same one for a tenant. */
   protected String operator(String tenant) {
-    return tokens.user(tenant, "op-" + tenant.substring(2, 10), "operator");
+    return tokens.user(tenant, operatorSubject(tenant), "operator");
+  }
+
+  /** The {@code sub} of {@link #operator(String)}'s token. */
+  protected static String operatorSubject(String tenant) {
+    return "op-" + tenant.substring(2, 10);
   }
 
   /** Starts a production run as {@code token}; asserts the 202 and returns the run. */
@@ -91,5 +101,32 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
     Reply reply = api().get(path, token);
     assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
     return reply.body();
+  }
+
+  /**
+   * Every run {@code token} lists under {@code query} (e.g. {@code status=succeeded&limit=3}),
+   * following {@code nextCursor} to the last page; the runs in the order the pages gave them.
+   */
+  protected List<JsonNode> listAll(String token, String query) {
+    List<JsonNode> runs = new ArrayList<>();
+    String cursor = null;
+    for (int page = 0; page < 1000; page++) {
+      String path =
+          "/v1/runs?"
+              + query
+              + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, UTF_8));
+      JsonNode body = get(token, path);
+      body.path("items").forEach(runs::add);
+      if (!body.hasNonNull("nextCursor")) {
+        return runs;
+      }
+      cursor = body.path("nextCursor").asText();
+    }
+    throw new AssertionError("GET /v1/runs?" + query + " never reached its last page");
+  }
+
+  /** The ids of {@link #listAll}, in order. */
+  protected List<String> listedIds(String token, String query) {
+    return listAll(token, query).stream().map(run -> run.path("id").asText()).toList();
   }
 }

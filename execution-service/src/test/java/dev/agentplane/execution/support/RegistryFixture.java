@@ -63,6 +63,14 @@ public final class RegistryFixture {
     promote(tenant, "/v1/agents/" + agentId, version);
   }
 
+  /** Archives a tool with every version of it (an admin retiring it). */
+  public void archiveTool(String tenant, UUID toolId) {
+    Reply archived =
+        api.post(
+            "/v1/tools/" + toolId + ":archive", tokens.user(tenant, "fixture-admin", "admin"), "");
+    assertThat(archived.status()).as(archived.raw()).isEqualTo(200);
+  }
+
   public void putSecret(String tenant, String name, String value) {
     Reply put =
         api.put(
