@@ -14,6 +14,7 @@ import io.micronaut.runtime.server.EmbeddedServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -71,6 +72,29 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
         .until(
             () -> api().get(path, token).body(),
             body -> TERMINAL.contains(body.path("status").asText()));
+  }
+
+  /**
+   * Opens the run's event stream ({@code GET /v1/runs/{id}/events}{@code query}) with these extra
+   * headers; the caller closes it.
+   */
+  protected SseStream openEvents(
+      String token, JsonNode run, String query, Map<String, String> headers) {
+    SseStream stream =
+        SseStream.open(
+            server.getURI(),
+            "/v1/runs/" + run.path("id").asText() + "/events" + query,
+            token,
+            headers);
+    assertThat(stream.status()).as(stream.body()).isEqualTo(200);
+    return stream;
+  }
+
+  /** Every event of the run, read through its SSE stream from the start until the stream ends. */
+  protected List<SseStream.SseEvent> events(String token, JsonNode run) {
+    try (SseStream stream = openEvents(token, run, "", Map.of())) {
+      return stream.untilEnd(Duration.ofSeconds(30));
+    }
   }
 
   protected JsonNode get(String token, String path) {
