@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.agentplane.testkit.ServiceApi;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,9 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -34,6 +36,9 @@ public final class SseStream implements AutoCloseable {
       return Long.parseLong(id);
     }
   }
+
+  /** A server that holds back even the headers is a failure, not a reason to hang the build. */
+  private static final Duration HEADERS_WITHIN = Duration.ofSeconds(10);
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -71,10 +76,15 @@ public final class SseStream implements AutoCloseable {
             .header("Accept", "text/event-stream")
             .header("Authorization", "Bearer " + token);
     headers.forEach(request::setHeader);
+    CompletableFuture<HttpResponse<Stream<String>>> response =
+        HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines());
     try {
-      return new SseStream(HTTP.send(request.build(), HttpResponse.BodyHandlers.ofLines()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return new SseStream(response.get(HEADERS_WITHIN.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (TimeoutException e) {
+      response.cancel(true);
+      throw new AssertionError("No response headers for " + path + " within " + HEADERS_WITHIN);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("GET " + path + " failed", e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
