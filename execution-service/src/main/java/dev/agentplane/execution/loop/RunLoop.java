@@ -539,14 +539,23 @@ class RunLoop {
     }
   }
 
-  /** The arguments for the {@code tool.started} event: parsed when they parse, else as text. */
+  /**
+   * The arguments for the {@code tool.started} event: the object the model sent, or, when it sent
+   * anything else (empty, not JSON, not an object), {@code {"raw": <its text>}}. The event's schema
+   * requires an object, and an event that breaks it would fail the commit on every claim, so the
+   * run would never end; the {@code tool.failed} that follows says what was wrong.
+   */
   private static JsonNode argumentsForDisplay(ToolCall call) {
+    String raw = call.arguments() == null ? "" : call.arguments();
     try {
-      JsonNode parsed = JSON.readTree(call.arguments() == null ? "" : call.arguments());
-      return parsed == null ? NODES.textNode("") : parsed;
-    } catch (JsonProcessingException e) {
-      return NODES.textNode(call.arguments());
+      JsonNode parsed = JSON.readTree(raw);
+      if (parsed != null && parsed.isObject()) {
+        return parsed;
+      }
+    } catch (JsonProcessingException notJson) {
+      // Shown as text below.
     }
+    return NODES.objectNode().put("raw", raw);
   }
 
   /** Null when {@code value} matches {@code schema}, else the violations with their pointers. */

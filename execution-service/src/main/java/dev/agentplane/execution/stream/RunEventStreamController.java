@@ -1,11 +1,13 @@
 package dev.agentplane.execution.stream;
 
+import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunQueries;
 import dev.agentplane.kit.problem.BadRequestException;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.security.TenantPrincipal;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
+import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -28,7 +30,8 @@ import reactor.core.publisher.Flux;
 /**
  * {@code GET /v1/runs/{id}/events}: the run's events as Server-Sent Events, live, each with {@code
  * id:} = its sequence number and {@code event:} = its short name; {@code Last-Event-ID} (or {@code
- * ?after=}) replays only what was missed. The stream ends after the terminal event.
+ * ?after=}) replays only what was missed. The stream ends after the terminal event; asking for what
+ * follows the terminal event is a 204.
  */
 @Controller
 @Secured(SecurityRule.IS_AUTHENTICATED)
@@ -55,18 +58,26 @@ class RunEventStreamController {
 
   @Get(value = "/v1/runs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM)
   @ExecuteOn(TaskExecutors.BLOCKING)
-  Publisher<Event<String>> events(
+  HttpResponse<Publisher<Event<String>>> events(
       TenantPrincipal principal,
       @PathVariable String id,
       @Nullable @Header("Last-Event-ID") String lastEventId,
       @Nullable @QueryValue Long after) {
     UUID runId = runId(id);
-    queries.visible(principal, runId);
+    Run run = queries.visible(principal, runId);
     long from = lastEventId != null ? sequence(lastEventId) : (after == null ? 0 : after);
+    if (run.status().terminal() && from >= run.lastSeq()) {
+      // Nothing will ever follow: a stream would wait forever for a terminal event it already
+      // had. 204 also tells an EventSource, which reconnects whenever a stream closes, to stop.
+      return HttpResponse.noContent();
+    }
+    return HttpResponse.ok(stream(runId, principal.tenantId(), from));
+  }
+
+  private Publisher<Event<String>> stream(UUID runId, String tenantId, long from) {
     return Flux.create(
         sink -> {
-          RunEventFeed feed =
-              new RunEventFeed(runId, principal.tenantId(), from, sink, jdbc, transactions);
+          RunEventFeed feed = new RunEventFeed(runId, tenantId, from, sink, jdbc, transactions);
           AutoCloseable subscription = notifications.onEvents(runId, feed::wake);
           var safety = Flux.interval(SAFETY_READ).subscribe(tick -> feed.wake());
           sink.onDispose(

@@ -324,7 +324,6 @@ public final class RunThroughputBench {
       }
     }
     double seconds = window.seconds();
-    return new Figures(
-        runs / seconds, checkpoints / seconds, steps / seconds, latency, dispatch);
+    return new Figures(runs / seconds, checkpoints / seconds, steps / seconds, latency, dispatch);
   }
 }

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.FakeOpenAiServer;
 import dev.agentplane.execution.support.FakeOpenAiServer.Received;
-import dev.agentplane.execution.support.RunEventStream;
+import dev.agentplane.execution.support.SseStream.SseEvent;
 import dev.agentplane.execution.support.TestMcpServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.math.BigDecimal;
@@ -136,8 +136,8 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
       assertThat(messages.get(4).path("tool_call_id").asText()).isEqualTo("call_ratio");
       assertThat(messages.get(4).path("content").asText()).isEqualTo("2.5");
 
-      RunEventStream events = events(token, run);
-      assertThat(events.named("tool.started"))
+      List<SseEvent> events = events(token, run);
+      assertThat(named(events, "tool.started"))
           .extracting(
               event -> event.path("toolCallId").asText(),
               event -> event.path("toolName").asText(),
@@ -145,29 +145,29 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
           .containsExactly(
               tuple("call_product", "calculator", "(2 + 3) * 4"),
               tuple("call_ratio", "calculator", "10 / 4"));
-      assertThat(events.named("tool.succeeded"))
+      assertThat(named(events, "tool.succeeded"))
           .extracting(
               event -> event.path("toolCallId").asText(),
               event -> event.path("resultSummary").asText())
           .containsExactly(tuple("call_product", "20"), tuple("call_ratio", "2.5"));
-      assertThat(events.named("model.completed"))
+      assertThat(named(events, "model.completed"))
           .extracting(
               event -> event.path("toolCalls").asInt(),
               event -> event.path("inputTokens").asLong(),
               event -> event.path("outputTokens").asLong())
           .containsExactly(tuple(2, 40L, 22L), tuple(0, 95L, 12L));
-      assertThat(events.named("model.delta")).isNotEmpty();
+      assertThat(named(events, "model.delta")).isNotEmpty();
       assertThat(
-              events.named("model.delta").stream()
+              named(events, "model.delta").stream()
                   .map(delta -> delta.path("text").asText())
                   .collect(Collectors.joining()))
           .isEqualTo(ANSWER);
-      assertThat(events.names()).last().isEqualTo("run.succeeded");
+      assertThat(names(events)).last().isEqualTo("run.succeeded");
 
       JsonNode checkpoints = get(token, "/v1/runs/" + run.path("id").asText() + "/checkpoints");
       assertThat(checkpoints).hasSize(4);
       assertThat(checkpoints.toString()).contains("call_product", "call_ratio").doesNotContain(key);
-      assertThat(events.raw()).contains("call_product").doesNotContain(key);
+      assertThat(events.toString()).contains("call_product").doesNotContain(key);
       assertThat(api().get("/v1/runs/" + run.path("id").asText(), token).raw()).doesNotContain(key);
     }
   }
@@ -197,9 +197,9 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
           .extracting(request -> request.body().path("messages"))
           .allSatisfy(
               messages -> assertThat(messages).isEqualTo(received.get(0).body().path("messages")));
-      RunEventStream events = events(token, run);
-      assertThat(events.names()).doesNotContain("run.failed").last().isEqualTo("run.succeeded");
-      assertThat(events.named("model.completed")).hasSize(1);
+      List<SseEvent> events = events(token, run);
+      assertThat(names(events)).doesNotContain("run.failed").last().isEqualTo("run.succeeded");
+      assertThat(named(events, "model.completed")).hasSize(1);
     }
   }
 
@@ -230,15 +230,15 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
               assertThat(call.name()).isEqualTo("add");
               assertThat(call.arguments()).containsEntry("a", 2).containsEntry("b", 40.5);
             });
-    RunEventStream events = events(token, run);
-    assertThat(events.named("tool.succeeded"))
+    List<SseEvent> events = events(token, run);
+    assertThat(named(events, "tool.succeeded"))
         .singleElement()
         .satisfies(
             event -> {
               assertThat(event.path("toolName").asText()).isEqualTo("adder");
               assertThat(event.path("resultSummary").asText()).isEqualTo("42.5");
             });
-    assertThat(events.named("tool.failed")).isEmpty();
+    assertThat(named(events, "tool.failed")).isEmpty();
   }
 
   @Test
@@ -265,8 +265,8 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
         .startsWith("Could not multiply: ")
         .contains("unknown_tool", "'multiply'", "it offers add");
     assertThat(mcp.calls()).hasSize(callsBefore);
-    RunEventStream events = events(token, run);
-    assertThat(events.named("tool.failed"))
+    List<SseEvent> events = events(token, run);
+    assertThat(named(events, "tool.failed"))
         .singleElement()
         .satisfies(
             event -> {
@@ -274,7 +274,7 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
               assertThat(event.path("errorCode").asText()).isEqualTo("unknown_tool");
               assertThat(event.path("message").asText()).contains("'multiply'");
             });
-    assertThat(events.names()).doesNotContain("tool.succeeded").last().isEqualTo("run.succeeded");
+    assertThat(names(events)).doesNotContain("tool.succeeded").last().isEqualTo("run.succeeded");
   }
 
   /** The tenant's key in the registry, a calculator tool, and an openai agent that may use it. */

@@ -83,18 +83,37 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
             body -> TERMINAL.contains(body.path("status").asText()));
   }
 
-  /** The events of a run that has ended, read from its SSE stream to the end. */
-  protected RunEventStream events(String token, JsonNode run) {
-    Reply stream =
-        api()
-            .send(
-                "GET",
-                "/v1/runs/" + run.path("id").asText() + "/events",
-                token,
-                null,
-                Map.of("Accept", "text/event-stream"));
-    assertThat(stream.status()).as(stream.raw()).isEqualTo(200);
-    return RunEventStream.parse(stream.raw());
+  /**
+   * Opens the run's event stream ({@code GET /v1/runs/{id}/events}{@code query}) with these extra
+   * headers; the caller closes it.
+   */
+  protected SseStream openEvents(
+      String token, JsonNode run, String query, Map<String, String> headers) {
+    SseStream stream =
+        SseStream.open(
+            server.getURI(),
+            "/v1/runs/" + run.path("id").asText() + "/events" + query,
+            token,
+            headers);
+    assertThat(stream.status()).as(stream.body()).isEqualTo(200);
+    return stream;
+  }
+
+  /** Every event of the run, read through its SSE stream from the start until the stream ends. */
+  protected List<SseStream.SseEvent> events(String token, JsonNode run) {
+    try (SseStream stream = openEvents(token, run, "", Map.of())) {
+      return stream.untilEnd(Duration.ofSeconds(30));
+    }
+  }
+
+  /** The events with this name, in order. */
+  protected static List<SseStream.SseEvent> named(List<SseStream.SseEvent> events, String name) {
+    return events.stream().filter(event -> name.equals(event.name())).toList();
+  }
+
+  /** The event names in order. */
+  protected static List<String> names(List<SseStream.SseEvent> events) {
+    return events.stream().map(SseStream.SseEvent::name).toList();
   }
 
   protected JsonNode get(String token, String path) {

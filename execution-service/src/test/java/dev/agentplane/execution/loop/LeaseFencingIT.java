@@ -1,0 +1,254 @@
+package dev.agentplane.execution.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.agentplane.contracts.StepKind;
+import dev.agentplane.execution.model.ChatMessage;
+import dev.agentplane.execution.model.TokenUsage;
+import dev.agentplane.execution.run.Run;
+import dev.agentplane.execution.run.RunStatus;
+import dev.agentplane.execution.support.ExecutionTestSupport;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Fencing at the journal, on real rows: once a newer claim raised a run's epoch, every write under
+ * the old lease (a commit, an ending, a renewal, a release) is refused and leaves the database as
+ * the newer owner left it — no checkpoint, no event, no outbox message.
+ *
+ * <p>Runs are inserted as intake leaves them but without a dispatch message, and the sweeper is
+ * slowed to once an hour, so only this test claims them.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LeaseFencingIT extends ExecutionTestSupport {
+
+  private static final Duration SHORT_LEASE = Duration.ofMillis(200);
+  private static final Duration LONG_LEASE = Duration.ofMinutes(5);
+
+  @Inject RunJournal journal;
+  @Inject DataSource injected;
+
+  @Override
+  public Map<String, String> getProperties() {
+    Map<String, String> properties = new HashMap<>(super.getProperties());
+    properties.put("agentplane.execution.workers.sweep-every", "1h");
+    return properties;
+  }
+
+  @Test
+  void aCommitUnderALeaseThatAnotherWorkerTookOverIsRefusedAndWritesNothing() {
+    String tenant = newTenant();
+    UUID runId = insertQueuedRun(tenant);
+    Lease stale = lease(journal.claim(runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
+    Lease current = takeOver(runId, "worker-b");
+    assertThat(stale.epoch()).isEqualTo(1);
+    assertThat(current.epoch()).isEqualTo(2);
+    Map<String, Object> before = runRow(runId);
+
+    assertThatThrownBy(() -> journal.commit(stale, aStep(stale), LONG_LEASE))
+        .isInstanceOf(StaleLeaseException.class);
+    assertThatThrownBy(() -> journal.commit(stale, anEnding(stale), LONG_LEASE))
+        .isInstanceOf(StaleLeaseException.class);
+
+    assertThat(runRow(runId)).isEqualTo(before);
+    assertThat(count("SELECT count(*) FROM run_checkpoint WHERE run_id = ?", runId)).isZero();
+    assertThat(count("SELECT count(*) FROM run_event WHERE run_id = ?", runId)).isZero();
+    assertThat(count("SELECT count(*) FROM outbox_event WHERE message_key = ?", runId.toString()))
+        .isZero();
+
+    // The new owner's writes go through, and the old one's stay refused after them.
+    journal.commit(current, aStep(current), LONG_LEASE);
+    assertThatThrownBy(() -> journal.commit(stale, aStep(stale), LONG_LEASE))
+        .isInstanceOf(StaleLeaseException.class);
+    assertThat(count("SELECT count(*) FROM run_checkpoint WHERE run_id = ?", runId)).isOne();
+    assertThat(count("SELECT count(*) FROM run_checkpoint WHERE run_id = ? AND epoch = 2", runId))
+        .isOne();
+    assertThat(count("SELECT count(*) FROM run_event WHERE run_id = ?", runId)).isEqualTo(2);
+    assertThat(count("SELECT count(*) FROM outbox_event WHERE message_key = ?", runId.toString()))
+        .isEqualTo(2);
+    assertThat(runRow(runId))
+        .containsEntry("status", "running")
+        .containsEntry("last_seq", 2L)
+        .containsEntry("steps", 1)
+        .containsEntry("lease_owner", "worker-b");
+  }
+
+  @Test
+  void anOldEpochIsRefusedEvenWhenTheSameWorkerClaimedTheRunAgain() {
+    String tenant = newTenant();
+    UUID runId = insertQueuedRun(tenant);
+    Lease first = lease(journal.claim(runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
+    Lease again = takeOver(runId, "worker-a");
+    assertThat(again.epoch()).isEqualTo(first.epoch() + 1);
+
+    assertThatThrownBy(() -> journal.commit(first, aStep(first), LONG_LEASE))
+        .isInstanceOf(StaleLeaseException.class);
+
+    assertThat(count("SELECT count(*) FROM run_event WHERE run_id = ?", runId)).isZero();
+    journal.commit(again, anEnding(again), LONG_LEASE);
+    assertThat(runRow(runId))
+        .containsEntry("status", "succeeded")
+        .containsEntry("epoch", 2L)
+        .containsEntry("lease_owner", null);
+  }
+
+  @Test
+  void renewingOrReleasingAStaleLeaseFailsAndLeavesTheNewOwnersLeaseAlone() {
+    String tenant = newTenant();
+    UUID runId = insertQueuedRun(tenant);
+    Lease stale = lease(journal.claim(runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
+    Lease current = takeOver(runId, "worker-b");
+    Map<String, Object> before = runRow(runId);
+
+    assertThat(journal.renew(List.of(stale), LONG_LEASE.multipliedBy(2))).containsExactly(runId);
+    journal.release(List.of(stale));
+
+    assertThat(runRow(runId)).isEqualTo(before);
+    assertThat(journal.renew(List.of(current), LONG_LEASE.multipliedBy(2))).isEmpty();
+    assertThat((Instant) runRow(runId).get("lease_expires_at"))
+        .isAfter((Instant) before.get("lease_expires_at"));
+  }
+
+  @Test
+  void aLiveLeaseIsNotTakenOverAndAFinishedRunIsNotClaimed() {
+    String tenant = newTenant();
+    UUID runId = insertQueuedRun(tenant);
+    Lease held = lease(journal.claim(runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a");
+
+    assertThat(journal.claim(runId, "worker-b", LONG_LEASE)).isEmpty();
+    assertThat(runRow(runId)).containsEntry("epoch", 1L).containsEntry("lease_owner", "worker-a");
+
+    journal.commit(held, anEnding(held), LONG_LEASE);
+    assertThat(journal.claim(runId, "worker-b", LONG_LEASE)).isEmpty();
+    assertThat(runRow(runId)).containsEntry("epoch", 1L).containsEntry("status", "succeeded");
+  }
+
+  /** Waits for the short lease to lapse and claims the run as {@code owner}. */
+  private Lease takeOver(UUID runId, String owner) {
+    Run claimed =
+        await("the first lease to lapse")
+            .atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(50))
+            .until(() -> journal.claim(runId, owner, LONG_LEASE), Optional::isPresent)
+            .orElseThrow();
+    return lease(claimed, owner);
+  }
+
+  private static Lease lease(Run run, String owner) {
+    return new Lease(run.id(), run.tenantId(), run.agentId(), owner, run.epoch());
+  }
+
+  /** One model step: its checkpoint and two events, as the loop commits it. */
+  private static Commit aStep(Lease lease) {
+    EventDrafts drafts = new EventDrafts(lease.tenantId(), lease.runId(), lease.agentId());
+    RunState state =
+        RunState.initial(List.of(ChatMessage.user("go")))
+            .afterModelCall(
+                ChatMessage.assistant("done", List.of()), List.of(), new TokenUsage(1, 1), 0);
+    return Commit.checkpointing(state)
+        .event(drafts.stepStarted(1, StepKind.MODEL))
+        .event(drafts.modelCompleted(1, "done", 0, 1, 1, "stop"));
+  }
+
+  /** The run's last commit: it succeeds. */
+  private static Commit anEnding(Lease lease) {
+    EventDrafts drafts = new EventDrafts(lease.tenantId(), lease.runId(), lease.agentId());
+    RunState state = RunState.initial(List.of(ChatMessage.user("go")));
+    return Commit.eventsOnly(state)
+        .event(drafts.succeeded(TextNode.valueOf("done")))
+        .ending(new Commit.Ending(RunStatus.SUCCEEDED, TextNode.valueOf("done"), null, null));
+  }
+
+  /** A run as intake stores it, minus the dispatch message: queued, never claimed. */
+  private UUID insertQueuedRun(String tenant) {
+    UUID runId = UUID.randomUUID();
+    try (Connection connection = connection();
+        PreparedStatement insert =
+            connection.prepareStatement(
+                """
+                INSERT INTO run (id, tenant_id, agent_id, agent_name, agent_version, spec_hash,
+                    mode, status, input, snapshot, metadata, created_by, creator_type,
+                    creator_roles, timeout_seconds, last_seq)
+                VALUES (?, ?, ?, 'fenced', 1, 'sha256:0', 'production', 'queued', '"go"', '{}',
+                    '{}', 'op', 'user', ARRAY['operator'], 600, 0)
+                """)) {
+      insert.setObject(1, runId);
+      insert.setString(2, tenant);
+      insert.setObject(3, UUID.randomUUID());
+      insert.executeUpdate();
+      return runId;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The run row's fencing and progress columns. */
+  private Map<String, Object> runRow(UUID runId) {
+    try (Connection connection = connection();
+        PreparedStatement select =
+            connection.prepareStatement(
+                """
+                SELECT status, epoch, lease_owner, lease_expires_at, last_seq, steps, output::text,
+                    finished_at
+                FROM run WHERE id = ?
+                """)) {
+      select.setObject(1, runId);
+      try (ResultSet row = select.executeQuery()) {
+        assertThat(row.next()).isTrue();
+        Map<String, Object> columns = new HashMap<>();
+        columns.put("status", row.getString("status"));
+        columns.put("epoch", row.getLong("epoch"));
+        columns.put("lease_owner", row.getString("lease_owner"));
+        Timestamp expires = row.getTimestamp("lease_expires_at");
+        columns.put("lease_expires_at", expires == null ? null : expires.toInstant());
+        columns.put("last_seq", row.getLong("last_seq"));
+        columns.put("steps", row.getInt("steps"));
+        columns.put("output", row.getString("output"));
+        columns.put("finished_at", row.getTimestamp("finished_at"));
+        return columns;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private long count(String sql, Object parameter) {
+    try (Connection connection = connection();
+        PreparedStatement select = connection.prepareStatement(sql)) {
+      select.setObject(1, parameter);
+      try (ResultSet row = select.executeQuery()) {
+        row.next();
+        return row.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A pooled connection of its own, outside any transaction of the service. */
+  private Connection connection() throws SQLException {
+    Connection connection = DelegatingDataSource.unwrapDataSource(injected).getConnection();
+    connection.setAutoCommit(true);
+    return connection;
+  }
+}
