@@ -1,33 +1,14 @@
 package dev.agentplane.kit.outbox;
 
-import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.GenericRepository;
 import java.util.List;
-import java.util.UUID;
 
 /** SQL of the outbox table; every statement runs in the caller's transaction. */
 @JdbcRepository(dialect = Dialect.POSTGRES)
 interface OutboxRepository extends GenericRepository<OutboxRow, Long> {
-
-  @Query(
-      """
-      INSERT INTO outbox_event
-        (event_id, tenant_id, topic, message_key, payload, content_type, request_id, traceparent)
-      VALUES
-        (:eventId, :tenantId, :topic, :messageKey, :payload, :contentType, :requestId, :traceparent)
-      """)
-  void insert(
-      UUID eventId,
-      String tenantId,
-      String topic,
-      String messageKey,
-      byte[] payload,
-      String contentType,
-      @Nullable String requestId,
-      @Nullable String traceparent);
 
   /**
    * One relay at a time per schema, or two instances could interleave the rows of one key. The lock
