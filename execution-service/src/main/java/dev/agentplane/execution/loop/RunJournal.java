@@ -9,6 +9,7 @@ import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -71,17 +72,16 @@ public class RunJournal {
   }
 
   /**
-   * Writes {@code commit} under {@code lease}, renewing the lease; for an ending, also releases it.
+   * Writes {@code commit} under {@code lease}; for an ending, also releases the lease. Commits do
+   * not extend the lease (the workers' renewal does): the run row's indexed columns stay untouched,
+   * so PostgreSQL updates it in place (HOT) step after step.
    *
    * @throws StaleLeaseException when the lease is no longer current; nothing was written
    */
-  Committed commit(Lease lease, Commit commit, Duration leaseDuration) {
+  Committed commit(Lease lease, Commit commit) {
     return transactions.executeWrite(
         status -> {
-          Committed moved = advance(lease, commit, leaseDuration);
-          if (commit.checkpoint) {
-            insertCheckpoint(lease, commit.state);
-          }
+          Committed moved = advance(lease, commit);
           long first = moved.lastSequence() - commit.events.size() + 1;
           List<RunEvent> numbered = new ArrayList<>(commit.events.size());
           for (int i = 0; i < commit.events.size(); i++) {
@@ -180,17 +180,20 @@ public class RunJournal {
         });
   }
 
-  private Committed advance(Lease lease, Commit commit, Duration leaseDuration) {
+  /**
+   * Moves the run's row forward under the lease and, in the same statement, appends the checkpoint
+   * when the commit has one: one round trip, and nothing written when the lease is stale.
+   */
+  private Committed advance(Lease lease, Commit commit) {
     RunState state = commit.state;
     Commit.Ending ending = commit.ending;
-    String sql =
+    String update =
         ending == null
             ? """
               UPDATE run SET last_seq = last_seq + ?, steps = ?, input_tokens = ?,
-                  output_tokens = ?, cost_micros = ?,
-                  lease_expires_at = now() + make_interval(secs => ?)
+                  output_tokens = ?, cost_micros = ?
               WHERE id = ? AND epoch = ? AND lease_owner = ?
-              RETURNING last_seq, cancel_requested_at IS NOT NULL
+              RETURNING id, tenant_id, epoch, last_seq, cancel_requested_at IS NOT NULL AS cancel
               """
             : """
               UPDATE run SET last_seq = last_seq + ?, steps = ?, input_tokens = ?,
@@ -198,8 +201,21 @@ public class RunJournal {
                   status = ?, output = ?::jsonb, error_code = ?, error_message = ?,
                   finished_at = now()
               WHERE id = ? AND epoch = ? AND lease_owner = ?
-              RETURNING last_seq, cancel_requested_at IS NOT NULL
+              RETURNING id, tenant_id, epoch, last_seq, cancel_requested_at IS NOT NULL AS cancel
               """;
+    String sql =
+        commit.checkpoint
+            ? "WITH moved AS ("
+                + update
+                + """
+                ), saved AS (
+                    INSERT INTO run_checkpoint (run_id, seq, parent_seq, tenant_id, epoch, step,
+                        state)
+                    SELECT id, ?, ?, tenant_id, epoch, ?, ?::jsonb FROM moved
+                )
+                SELECT last_seq, cancel FROM moved
+                """
+            : update;
     return jdbc.prepareStatement(
         sql,
         statement -> {
@@ -209,9 +225,7 @@ public class RunJournal {
           statement.setLong(i++, state.usage().inputTokens());
           statement.setLong(i++, state.usage().outputTokens());
           statement.setLong(i++, state.costMicros());
-          if (ending == null) {
-            statement.setDouble(i++, leaseDuration.toMillis() / 1000.0);
-          } else {
+          if (ending != null) {
             statement.setString(i++, ending.status().wire());
             statement.setString(i++, ending.output() == null ? null : ending.output().toString());
             statement.setString(i++, ending.errorCode());
@@ -219,35 +233,23 @@ public class RunJournal {
           }
           statement.setObject(i++, lease.runId());
           statement.setLong(i++, lease.epoch());
-          statement.setString(i, lease.owner());
+          statement.setString(i++, lease.owner());
+          if (commit.checkpoint) {
+            statement.setInt(i++, state.seq());
+            if (state.seq() > 1) {
+              statement.setInt(i++, state.seq() - 1);
+            } else {
+              statement.setNull(i++, Types.INTEGER);
+            }
+            statement.setInt(i++, state.steps());
+            statement.setString(i, state.toJson());
+          }
           try (ResultSet rows = statement.executeQuery()) {
             if (!rows.next()) {
               throw new StaleLeaseException(lease.runId(), lease.epoch());
             }
-            return new Committed(rows.getLong(1), rows.getBoolean(2));
+            return new Committed(rows.getLong("last_seq"), rows.getBoolean("cancel"));
           }
-        });
-  }
-
-  private void insertCheckpoint(Lease lease, RunState state) {
-    jdbc.prepareStatement(
-        """
-        INSERT INTO run_checkpoint (run_id, seq, parent_seq, tenant_id, epoch, step, state)
-        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)
-        """,
-        statement -> {
-          statement.setObject(1, lease.runId());
-          statement.setInt(2, state.seq());
-          if (state.seq() > 1) {
-            statement.setInt(3, state.seq() - 1);
-          } else {
-            statement.setNull(3, java.sql.Types.INTEGER);
-          }
-          statement.setString(4, lease.tenantId());
-          statement.setLong(5, lease.epoch());
-          statement.setInt(6, state.steps());
-          statement.setString(7, state.toJson());
-          return statement.executeUpdate();
         });
   }
 }

@@ -195,7 +195,7 @@ class RunLoop {
     if (ending != null) {
       commit.ending(ending);
     }
-    RunJournal.Committed committed = journal.commit(journey.lease, commit, workers.leaseDuration());
+    RunJournal.Committed committed = journal.commit(journey.lease, commit);
     journey.carried = new ArrayList<>();
     journey.checkpointDue = false;
     if (ending != null && journey.startsChildRuns) {
