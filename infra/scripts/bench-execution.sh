@@ -25,7 +25,7 @@ CLASSPATH_FILE="$MODULE/target/bench-classpath.txt"
   dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CLASSPATH_FILE")
 
 cd "$MODULE"
-AGENTPLANE_LOG_LEVEL="${AGENTPLANE_LOG_LEVEL:-WARN}" "$JAVA_HOME/bin/java" -XX:+UseParallelGC \
+AGENTPLANE_LOG_LEVEL="${AGENTPLANE_LOG_LEVEL:-WARN}" "$JAVA_HOME/bin/java" -XX:+UseParallelGC ${AGENTPLANE_BENCH_JAVA_OPTS:-} \
   -Xms512m -Xmx1g \
   -cp "$MODULE/target/test-classes:$MODULE/target/classes:$(cat "$CLASSPATH_FILE")" \
   dev.agentplane.execution.bench.RunThroughputBench "$@"

@@ -3,6 +3,7 @@ package dev.agentplane.execution.bench;
 import static dev.agentplane.execution.support.SpecJson.json;
 
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.execution.loop.JournalCommitLoop;
 import dev.agentplane.execution.support.RegistryFixture;
 import dev.agentplane.execution.support.RegistryProcess;
 import dev.agentplane.testkit.ServiceApi;
@@ -113,6 +114,17 @@ public final class RunThroughputBench {
             rowBytes, POOL, durationSeconds);
         double rawPerSecond = rawInserts(database, rowBytes, Duration.ofSeconds(durationSeconds));
 
+        System.out.printf(
+            "Journal commits alone, %d runs committing steps, %d s ...%n", POOL, durationSeconds);
+        double journalPerSecond =
+            JournalCommitLoop.commitsPerSecond(
+                context,
+                sql,
+                tenant,
+                typicalCheckpoint(sql, tenant),
+                POOL,
+                Duration.ofSeconds(durationSeconds));
+
         System.out.printf("Runs, %d in flight, %d s ...%n", inFlight, durationSeconds);
         Window window = driver.drive(Duration.ofSeconds(durationSeconds));
         Figures figures = figures(sql, tenant, window);
@@ -131,6 +143,9 @@ public final class RunThroughputBench {
         System.out.printf(
             "raw inserts/s %.1f (%d-byte rows) | checkpoint commits / raw inserts = %.2f%n",
             rawPerSecond, rowBytes, figures.checkpointsPerSecond / rawPerSecond);
+        System.out.printf(
+            "journal checkpoint commits/s alone %.1f | journal commits / raw inserts = %.2f%n",
+            journalPerSecond, journalPerSecond / rawPerSecond);
       }
     }
   }
@@ -228,6 +243,22 @@ public final class RunThroughputBench {
           rows.next();
           return rows.getLong(1);
         }
+      }
+    }
+  }
+
+  /** A checkpoint of the median size among this tenant's, as the journal loop's template. */
+  private static String typicalCheckpoint(Connection sql, String tenant) throws Exception {
+    try (PreparedStatement pick =
+        sql.prepareStatement(
+            "SELECT state::text FROM run_checkpoint WHERE tenant_id = ?"
+                + " ORDER BY octet_length(state::text) OFFSET"
+                + " (SELECT count(*) / 2 FROM run_checkpoint WHERE tenant_id = ?) LIMIT 1")) {
+      pick.setString(1, tenant);
+      pick.setString(2, tenant);
+      try (ResultSet rows = pick.executeQuery()) {
+        rows.next();
+        return rows.getString(1);
       }
     }
   }

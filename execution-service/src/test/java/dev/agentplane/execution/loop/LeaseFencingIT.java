@@ -65,9 +65,9 @@ class LeaseFencingIT extends ExecutionTestSupport {
     assertThat(current.epoch()).isEqualTo(2);
     Map<String, Object> before = runRow(runId);
 
-    assertThatThrownBy(() -> journal.commit(stale, aStep(stale), LONG_LEASE))
+    assertThatThrownBy(() -> journal.commit(stale, aStep(stale)))
         .isInstanceOf(StaleLeaseException.class);
-    assertThatThrownBy(() -> journal.commit(stale, anEnding(stale), LONG_LEASE))
+    assertThatThrownBy(() -> journal.commit(stale, anEnding(stale)))
         .isInstanceOf(StaleLeaseException.class);
 
     assertThat(runRow(runId)).isEqualTo(before);
@@ -77,8 +77,8 @@ class LeaseFencingIT extends ExecutionTestSupport {
         .isZero();
 
     // The new owner's writes go through, and the old one's stay refused after them.
-    journal.commit(current, aStep(current), LONG_LEASE);
-    assertThatThrownBy(() -> journal.commit(stale, aStep(stale), LONG_LEASE))
+    journal.commit(current, aStep(current));
+    assertThatThrownBy(() -> journal.commit(stale, aStep(stale)))
         .isInstanceOf(StaleLeaseException.class);
     assertThat(count("SELECT count(*) FROM run_checkpoint WHERE run_id = ?", runId)).isOne();
     assertThat(count("SELECT count(*) FROM run_checkpoint WHERE run_id = ? AND epoch = 2", runId))
@@ -101,11 +101,11 @@ class LeaseFencingIT extends ExecutionTestSupport {
     Lease again = takeOver(runId, "worker-a");
     assertThat(again.epoch()).isEqualTo(first.epoch() + 1);
 
-    assertThatThrownBy(() -> journal.commit(first, aStep(first), LONG_LEASE))
+    assertThatThrownBy(() -> journal.commit(first, aStep(first)))
         .isInstanceOf(StaleLeaseException.class);
 
     assertThat(count("SELECT count(*) FROM run_event WHERE run_id = ?", runId)).isZero();
-    journal.commit(again, anEnding(again), LONG_LEASE);
+    journal.commit(again, anEnding(again));
     assertThat(runRow(runId))
         .containsEntry("status", "succeeded")
         .containsEntry("epoch", 2L)
@@ -138,7 +138,7 @@ class LeaseFencingIT extends ExecutionTestSupport {
     assertThat(journal.claim(runId, "worker-b", LONG_LEASE)).isEmpty();
     assertThat(runRow(runId)).containsEntry("epoch", 1L).containsEntry("lease_owner", "worker-a");
 
-    journal.commit(held, anEnding(held), LONG_LEASE);
+    journal.commit(held, anEnding(held));
     assertThat(journal.claim(runId, "worker-b", LONG_LEASE)).isEmpty();
     assertThat(runRow(runId)).containsEntry("epoch", 1L).containsEntry("status", "succeeded");
   }
