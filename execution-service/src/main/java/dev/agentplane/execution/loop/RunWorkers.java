@@ -1,8 +1,10 @@
 package dev.agentplane.execution.loop;
 
 import dev.agentplane.execution.run.Run;
+import dev.agentplane.execution.run.RunAccepted;
 import dev.agentplane.execution.stream.RunNotifications;
 import dev.agentplane.kit.correlation.Correlation;
+import io.micronaut.runtime.event.annotation.EventListener;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -71,6 +73,14 @@ public class RunWorkers {
     } else if (!backlog.offer(runId)) {
       offered.remove(runId);
       LOG.debug("Backlog full; run {} waits for the sweeper", runId);
+    }
+  }
+
+  /** Starts runs accepted on this instance at once (eager start), when so configured. */
+  @EventListener
+  void onAccepted(RunAccepted accepted) {
+    if (settings.eagerStart()) {
+      offer(accepted.runId());
     }
   }
 

@@ -16,6 +16,9 @@ import java.time.Duration;
  * @param unclaimedAfter a queued run nobody claimed for this long is picked up by the sweeper (a
  *     lost Kafka delivery, a full backlog)
  * @param sweepBatch runs the sweeper picks per round
+ * @param eagerStart whether a run accepted on this instance starts here at once, as Temporal's
+ *     eager workflow start does, rather than after its dispatch message's trip through Kafka (which
+ *     still goes out: any instance may take a run this one has no slot for)
  */
 @ConfigurationProperties("agentplane.execution.workers")
 public record WorkerSettings(
@@ -25,4 +28,5 @@ public record WorkerSettings(
     @Bindable(defaultValue = "10s") Duration renewEvery,
     @Bindable(defaultValue = "5s") Duration sweepEvery,
     @Bindable(defaultValue = "15s") Duration unclaimedAfter,
-    @Bindable(defaultValue = "200") int sweepBatch) {}
+    @Bindable(defaultValue = "200") int sweepBatch,
+    @Bindable(defaultValue = "true") boolean eagerStart) {}

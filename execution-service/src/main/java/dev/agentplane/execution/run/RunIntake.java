@@ -21,6 +21,7 @@ import dev.agentplane.kit.problem.ServiceUnavailableException;
 import dev.agentplane.kit.problem.ValidationFailedException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
+import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
@@ -52,6 +53,7 @@ public class RunIntake {
   private final RegistryClient registry;
   private final TransactionOperations<Connection> transactions;
   private final LoopSettings loop;
+  private final ApplicationEventPublisher<RunAccepted> accepted;
 
   RunIntake(
       RunRepository runs,
@@ -59,13 +61,15 @@ public class RunIntake {
       Outbox outbox,
       RegistryClient registry,
       TransactionOperations<Connection> transactions,
-      LoopSettings loop) {
+      LoopSettings loop,
+      ApplicationEventPublisher<RunAccepted> accepted) {
     this.runs = runs;
     this.events = events;
     this.outbox = outbox;
     this.registry = registry;
     this.transactions = transactions;
     this.loop = loop;
+    this.accepted = accepted;
   }
 
   /**
@@ -95,6 +99,14 @@ public class RunIntake {
           "The input does not match the agent's inputSchema", invalid);
     }
     Run run = newRun(caller, command, parent, snapshot, fingerprint);
+    Accepted outcome = write(run, caller, command, fingerprint);
+    if (!outcome.replayed()) {
+      accepted.publishEvent(new RunAccepted(run.id()));
+    }
+    return outcome;
+  }
+
+  private Accepted write(Run run, TenantPrincipal caller, RunCommand command, String fingerprint) {
     return transactions.executeWrite(
         status -> {
           if (!runs.insert(run)) {

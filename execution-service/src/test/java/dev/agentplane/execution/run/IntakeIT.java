@@ -1,9 +1,9 @@
 package dev.agentplane.execution.run;
 
 import static dev.agentplane.execution.support.AgentSpecs.answering;
-import static dev.agentplane.execution.support.AgentSpecs.sleepTool;
 import static dev.agentplane.execution.support.AgentSpecs.sleepingThenAnswering;
 import static dev.agentplane.execution.support.AgentSpecs.withInputSchema;
+import static dev.agentplane.execution.support.ToolSpecs.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -278,7 +278,7 @@ class IntakeIT extends ExecutionTestSupport {
   @Test
   void anActiveAgentWhoseToolIsNotActiveCannotRunInProduction() {
     String tenant = newTenant();
-    UUID tool = registry.activeTool(tenant, "sleep", sleepTool());
+    UUID tool = registry.activeTool(tenant, "sleep", sleep());
     registry.activeAgent(tenant, "napper", sleepingThenAnswering(1, "rested"));
     registry.archiveTool(tenant, tool);
     String token = operator(tenant);
@@ -356,7 +356,7 @@ class IntakeIT extends ExecutionTestSupport {
   @Test
   void aRunKeepsTheVersionItWasAcceptedWithWhileANewOneIsPromoted() {
     String tenant = newTenant();
-    registry.activeTool(tenant, "sleep", sleepTool());
+    registry.activeTool(tenant, "sleep", sleep());
     UUID agentId = registry.activeAgent(tenant, "napper", sleepingThenAnswering(8000, "old"));
     String token = operator(tenant);
     JsonNode slow = start(token, "{\"agent\":\"napper\",\"input\":{}}");

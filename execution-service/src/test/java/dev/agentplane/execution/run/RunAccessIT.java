@@ -1,8 +1,8 @@
 package dev.agentplane.execution.run;
 
 import static dev.agentplane.execution.support.AgentSpecs.answering;
-import static dev.agentplane.execution.support.AgentSpecs.sleepTool;
 import static dev.agentplane.execution.support.AgentSpecs.sleepingThenAnswering;
+import static dev.agentplane.execution.support.ToolSpecs.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
@@ -74,7 +74,7 @@ class RunAccessIT extends ExecutionTestSupport {
   @Test
   void anOperatorReadsAnotherOperatorsRunButOnlyItsCreatorCancelsIt() {
     String tenant = newTenant();
-    registry.activeTool(tenant, "sleep", sleepTool());
+    registry.activeTool(tenant, "sleep", sleep());
     registry.activeAgent(tenant, "napper", sleepingThenAnswering(LONG_NAP_MS, "rested"));
     String creator = operator(tenant);
     String colleague = tokens.user(tenant, "another-operator", "operator");
@@ -101,7 +101,7 @@ class RunAccessIT extends ExecutionTestSupport {
   @Test
   void aTenantAdminCancelsAnyonesRunAndReadsItsCheckpoints() {
     String tenant = newTenant();
-    registry.activeTool(tenant, "sleep", sleepTool());
+    registry.activeTool(tenant, "sleep", sleep());
     registry.activeAgent(tenant, "napper", sleepingThenAnswering(LONG_NAP_MS, "rested"));
     String creator = operator(tenant);
     String admin = tokens.user(tenant, "the-admin", "admin");
@@ -162,7 +162,7 @@ class RunAccessIT extends ExecutionTestSupport {
   @Test
   void theRunListFiltersByAgentStatusModeAndCreator() {
     String tenant = newTenant();
-    registry.activeTool(tenant, "sleep", sleepTool());
+    registry.activeTool(tenant, "sleep", sleep());
     UUID greeter = registry.activeAgent(tenant, "greeter", answering("hello"));
     UUID napper =
         registry.activeAgent(tenant, "napper", sleepingThenAnswering(LONG_NAP_MS, "rested"));
@@ -242,7 +242,7 @@ class RunAccessIT extends ExecutionTestSupport {
   @Test
   void usageAddsUpTheTenantsFinishedRunsAndIsTheTenantsAlone() {
     String tenant = newTenant();
-    registry.activeTool(tenant, "sleep", sleepTool());
+    registry.activeTool(tenant, "sleep", sleep());
     registry.activeAgent(tenant, "greeter", answering("hello there"));
     registry.activeAgent(tenant, "napper", sleepingThenAnswering(1, "rested"));
     String token = operator(tenant);

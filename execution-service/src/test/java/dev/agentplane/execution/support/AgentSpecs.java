@@ -2,7 +2,6 @@ package dev.agentplane.execution.support;
 
 import static dev.agentplane.execution.support.SpecJson.json;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.testkit.ServiceApi;
 
@@ -26,7 +25,7 @@ public final class AgentSpecs {
 
   /**
    * An agent that first calls the builtin {@code sleep} tool (registered as {@code sleep}, see
-   * {@link #sleepTool()}) for {@code milliseconds}, then answers {@code answer}: a slow run.
+   * {@link ToolSpecs#sleep()}) for {@code milliseconds}, then answers {@code answer}: a slow run.
    */
   public static ObjectNode sleepingThenAnswering(long milliseconds, String answer) {
     return (ObjectNode)
@@ -39,14 +38,6 @@ public final class AgentSpecs {
                 + quoted(answer)
                 + "}]}},'instructions':'Sleep, then answer.',"
                 + "'tools':[{'name':'sleep','version':'active'}]}");
-  }
-
-  /** The builtin {@code sleep} tool, to register under the name {@code sleep}. */
-  public static JsonNode sleepTool() {
-    return json(
-        "{'description':'Waits a while','type':'builtin','builtin':{'name':'sleep'},"
-            + "'inputSchema':{'type':'object','properties':{'milliseconds':{'type':'integer'}},"
-            + "'required':['milliseconds']},'risk':'low','approval':'never'}");
   }
 
   /** {@code spec} with {@code inputSchema} set (given with single quotes). */

@@ -96,8 +96,13 @@ public class AgentToolExecutor implements ToolExecutor {
               + ", so it cannot start the agent "
               + childAgent);
     }
-    Run child = start(parent, invocation, childAgent);
-    workers.get().offer(child.id());
+    RunIntake.Accepted started = start(parent, invocation, childAgent);
+    Run child = started.run();
+    if (started.replayed()) {
+      // The call is being repeated (a crash, a takeover): the child may still wait for a worker.
+      // A new child needs no offer, the workers start runs accepted here at once.
+      workers.get().offer(child.id());
+    }
     try {
       return workers.get().lendingSlot(parent.id(), () -> awaitEnd(child, deadline));
     } catch (InterruptedException | RuntimeException e) {
@@ -107,7 +112,7 @@ public class AgentToolExecutor implements ToolExecutor {
     }
   }
 
-  private Run start(Run parent, ToolInvocation invocation, String childAgent) {
+  private RunIntake.Accepted start(Run parent, ToolInvocation invocation, String childAgent) {
     RunCommand command =
         new RunCommand(
             childAgent,
@@ -117,12 +122,10 @@ public class AgentToolExecutor implements ToolExecutor {
             "child:" + invocation.idempotencyKey(),
             Map.of());
     try {
-      return intake
-          .accept(
-              creatorOf(parent),
-              command,
-              new RunIntake.Parent(parent.id(), invocation.toolCallId(), parent.depth() + 1))
-          .run();
+      return intake.accept(
+          creatorOf(parent),
+          command,
+          new RunIntake.Parent(parent.id(), invocation.toolCallId(), parent.depth() + 1));
     } catch (ValidationFailedException e) {
       throw new ToolFailure(
           e.errors().stream().anyMatch(error -> error.pointer().equals("/agent"))
