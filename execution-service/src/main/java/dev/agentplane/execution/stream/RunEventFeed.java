@@ -5,6 +5,7 @@ import io.micronaut.http.sse.Event;
 import io.micronaut.transaction.TransactionOperations;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +39,7 @@ final class RunEventFeed {
   private final AtomicBoolean wokenWhileReading = new AtomicBoolean();
   private volatile long lastSeen;
   private volatile boolean done;
+  private volatile long lastSentNanos = System.nanoTime();
 
   RunEventFeed(
       UUID runId,
@@ -70,6 +72,18 @@ final class RunEventFeed {
     Thread.ofVirtual().start(this::drain);
   }
 
+  /**
+   * Sends an SSE comment when nothing was sent for {@code idle}: proxies and load balancers that
+   * close quiet connections keep the stream of a run waiting on a slow step open, and a client sees
+   * the connection is alive. EventSource ignores comments.
+   */
+  void keepAlive(Duration idle) {
+    if (!done && System.nanoTime() - lastSentNanos >= idle.toNanos()) {
+      lastSentNanos = System.nanoTime();
+      sink.next(Event.of("").comment("keep-alive"));
+    }
+  }
+
   private void drain() {
     try {
       do {
@@ -80,6 +94,7 @@ final class RunEventFeed {
           for (Row row : rows) {
             sink.next(Event.of(row.data()).id(Long.toString(row.seq())).name(row.type()));
             lastSeen = row.seq();
+            lastSentNanos = System.nanoTime();
             if (TERMINAL.contains(row.type())) {
               done = true;
               sink.complete();

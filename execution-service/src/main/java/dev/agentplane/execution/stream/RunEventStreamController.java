@@ -40,16 +40,19 @@ class RunEventStreamController {
   /** A read now and then even without a wake-up: a lost notification costs at most this. */
   private static final Duration SAFETY_READ = Duration.ofSeconds(2);
 
+  private final StreamSettings settings;
   private final RunQueries queries;
   private final RunNotifications notifications;
   private final JdbcOperations jdbc;
   private final TransactionOperations<Connection> transactions;
 
   RunEventStreamController(
+      StreamSettings settings,
       RunQueries queries,
       RunNotifications notifications,
       JdbcOperations jdbc,
       TransactionOperations<Connection> transactions) {
+    this.settings = settings;
     this.queries = queries;
     this.notifications = notifications;
     this.jdbc = jdbc;
@@ -80,9 +83,13 @@ class RunEventStreamController {
           RunEventFeed feed = new RunEventFeed(runId, tenantId, from, sink, jdbc, transactions);
           AutoCloseable subscription = notifications.onEvents(runId, feed::wake);
           var safety = Flux.interval(SAFETY_READ).subscribe(tick -> feed.wake());
+          Duration keepAlive = settings.keepAlive();
+          var alive =
+              Flux.interval(keepAlive.dividedBy(2)).subscribe(tick -> feed.keepAlive(keepAlive));
           sink.onDispose(
               () -> {
                 safety.dispose();
+                alive.dispose();
                 try {
                   subscription.close();
                 } catch (Exception ignored) {

@@ -2,6 +2,7 @@ package dev.agentplane.execution.stream;
 
 import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
@@ -11,6 +12,7 @@ import dev.agentplane.execution.support.ToolSpecs;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +32,39 @@ class EventStreamIT extends ExecutionTestSupport {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Set<String> TERMINAL_EVENTS =
       Set.of("run.succeeded", "run.failed", "run.cancelled", "run.timed_out");
+
+  @Override
+  public Map<String, String> getProperties() {
+    Map<String, String> properties = new HashMap<>(super.getProperties());
+    properties.put("agentplane.execution.stream.keep-alive", "300ms");
+    return properties;
+  }
+
+  @Test
+  void aQuietStreamGetsKeepAliveCommentsThatAreNotEvents() {
+    String tenant = newTenant();
+    String token = napper(tenant);
+    JsonNode run = start(token, "{\"agent\":\"napper\",\"input\":\"go\"}");
+
+    try (SseStream stream = openEvents(token, run, "", Map.of())) {
+      SseEvent event = stream.next(WAIT);
+      while (!event.name().equals("tool.started")) {
+        event = stream.next(WAIT);
+      }
+      // The tool sleeps 1.5 s: well over the 300 ms keep-alive, with no event meanwhile.
+      await("a keep-alive comment while the tool sleeps")
+          .atMost(WAIT)
+          .until(() -> !stream.comments().isEmpty());
+      assertThat(statusOf(token, run)).isEqualTo("running");
+      assertThat(stream.comments())
+          .allSatisfy(comment -> assertThat(comment).isEqualTo("keep-alive"));
+
+      List<SseEvent> events = stream.untilEnd(WAIT);
+      assertThat(events)
+          .extracting(SseEvent::seq)
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, events.size()).boxed().toList());
+    }
+  }
 
   @Test
   void eventsArriveWhileTheRunRunsNumberedWithoutGapsAndTheStreamEndsAfterTheTerminalOne() {

@@ -61,6 +61,7 @@ public final class SseStream implements AutoCloseable {
   private final BlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
   private final List<SseEvent> received = new CopyOnWriteArrayList<>();
   private final List<String> nonEventLines = new CopyOnWriteArrayList<>();
+  private final List<String> comments = new CopyOnWriteArrayList<>();
   private volatile boolean ended;
 
   private SseStream(HttpResponse<Stream<String>> response) {
@@ -112,6 +113,11 @@ public final class SseStream implements AutoCloseable {
   /** Every event received so far, in order. */
   public List<SseEvent> received() {
     return List.copyOf(received);
+  }
+
+  /** The comment lines ({@code : text}, keep-alives) received so far, without the colon. */
+  public List<String> comments() {
+    return List.copyOf(comments);
   }
 
   /** The lines of a response that was not an event stream (a problem+json body). */
@@ -191,8 +197,9 @@ public final class SseStream implements AutoCloseable {
           name = field(line);
         } else if (line.startsWith("data:")) {
           data.add(field(line));
+        } else if (line.startsWith(":")) {
+          comments.add(line.substring(1).strip());
         }
-        // Comments (":...") and retry: lines carry nothing to assert on.
       }
     } catch (RuntimeException disconnected) {
       // close() cancels the body; the stream ends here either way.
