@@ -204,6 +204,59 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
   }
 
   @Test
+  void aStreamedToolCallWithoutArgumentsGoesBackToTheModelAsAToolError() {
+    String tenant = newTenant();
+    String key = "sk-run-" + UUID.randomUUID();
+    try (FakeOpenAiServer openAi = FakeOpenAiServer.start()) {
+      givenACalculatorAgent(tenant, key, openAi);
+      openAi.answer(
+          sse(
+              toolCallStart(0, "call_empty", "calculator"),
+              finishChunk("tool_calls"),
+              usageChunk(10, 5)));
+      openAi.answer(sse(textChunk("Sorry.", true), finishChunk("stop"), usageChunk(30, 2)));
+
+      String token = operator(tenant);
+      JsonNode run = start(token, "{\"agent\":\"calculating\",\"input\":\"Hm\"}");
+      JsonNode ended = awaitEnd(token, run);
+
+      assertThat(ended.path("status").asText()).as(ended.toString()).isEqualTo("succeeded");
+      assertThat(named(events(token, run), "tool.failed"))
+          .singleElement()
+          .satisfies(
+              event -> {
+                assertThat(event.path("toolCallId").asText()).isEqualTo("call_empty");
+                assertThat(event.path("errorCode").asText()).isEqualTo("invalid_arguments");
+              });
+      List<Received> received = openAi.received();
+      assertThat(received.get(1).body().path("messages").get(3).path("content").asText())
+          .contains("invalid_arguments");
+    }
+  }
+
+  @Test
+  void aStreamedToolCallWithoutANameFailsTheRunAsAnUnreadableReply() {
+    String tenant = newTenant();
+    String key = "sk-run-" + UUID.randomUUID();
+    try (FakeOpenAiServer openAi = FakeOpenAiServer.start()) {
+      givenACalculatorAgent(tenant, key, openAi);
+      openAi.answer(
+          sse(
+              toolCallStart(0, "call_nameless", ""),
+              toolCallArguments(0, "{}"),
+              finishChunk("tool_calls"),
+              usageChunk(10, 5)));
+
+      String token = operator(tenant);
+      JsonNode ended =
+          awaitEnd(token, start(token, "{\"agent\":\"calculating\",\"input\":\"Hm\"}"));
+
+      assertThat(ended.path("status").asText()).as(ended.toString()).isEqualTo("failed");
+      assertThat(ended.path("error").path("code").asText()).isEqualTo("model_invalid_reply");
+    }
+  }
+
+  @Test
   void aScriptedAgentCallsAnMcpToolWhoseResultFlowsIntoTheAnswer() {
     String tenant = newTenant();
     registry.activeTool(tenant, "adder", mcpToolSpec("add"));
