@@ -46,9 +46,13 @@ public class RegistryClient implements TenantSecrets {
    */
   public AgentSnapshot resolve(String tenantId, String agent, String version, RunMode mode) {
     UUID agentId = agentId(tenantId, agent);
+    String wanted =
+        version == null && mode == RunMode.DEBUG
+            ? newestUsableVersion(tenantId, agent, agentId)
+            : version;
     URI uri =
         UriBuilder.of("/v1/agents/" + agentId + "/resolved")
-            .queryParam("version", version == null ? "active" : version)
+            .queryParam("version", wanted == null ? "active" : wanted)
             .queryParam("mode", mode.name().toLowerCase(Locale.ROOT))
             .build();
     try {
@@ -80,6 +84,23 @@ public class RegistryClient implements TenantSecrets {
     } catch (HttpClientResponseException e) {
       throw unavailable(e);
     }
+  }
+
+  /**
+   * What a debug run without a version runs: the agent's newest version that is not archived (a
+   * draft being worked on, typically), as Bedrock Agents' test alias runs the working draft.
+   */
+  private String newestUsableVersion(String tenantId, String agent, UUID agentId) {
+    JsonNode resource =
+        get(tenantId, URI.create("/v1/agents/" + agentId))
+            .orElseThrow(() -> AgentNotResolvable.missing(agent));
+    int newest = 0;
+    for (JsonNode summary : resource.path("versions")) {
+      if (!"archived".equals(summary.path("status").asText())) {
+        newest = Math.max(newest, summary.path("version").asInt());
+      }
+    }
+    return newest == 0 ? null : String.valueOf(newest);
   }
 
   private UUID agentId(String tenantId, String agent) {

@@ -254,6 +254,33 @@ class IntakeIT extends ExecutionTestSupport {
   }
 
   @Test
+  void aDebugRunWithoutAVersionRunsTheNewestVersionWhileProductionRunsTheActiveOne() {
+    String tenant = newTenant();
+    UUID agentId = registry.activeAgent(tenant, "greeter", answering("active answer"));
+    registry.newAgentDraft(tenant, agentId, answering("draft answer"));
+    String builder = tokens.user(tenant, "the-builder", "builder");
+    String operator = operator(tenant);
+
+    JsonNode debug =
+        awaitEnd(
+            builder, start(builder, "{\"agent\":\"greeter\",\"input\":{},\"mode\":\"debug\"}"));
+    JsonNode production =
+        awaitEnd(operator, start(operator, "{\"agent\":\"greeter\",\"input\":{}}"));
+
+    assertThat(debug.path("agent").path("version").asInt()).isEqualTo(2);
+    assertThat(debug.path("output").asText()).isEqualTo("draft answer");
+    assertThat(production.path("agent").path("version").asInt()).isEqualTo(1);
+    assertThat(production.path("output").asText()).isEqualTo("active answer");
+    JsonNode draftOnly =
+        start(
+            builder,
+            "{\"agent\":\""
+                + registry.draftAgent(tenant, "drafty", answering("only a draft"))
+                + "\",\"input\":{},\"mode\":\"debug\"}");
+    assertThat(awaitEnd(builder, draftOnly).path("output").asText()).isEqualTo("only a draft");
+  }
+
+  @Test
   void aProductionRunRefusesADraftAndNamesWhatCannotRun() {
     String tenant = newTenant();
     registry.draftAgent(tenant, "drafty", answering("draft answer"));
