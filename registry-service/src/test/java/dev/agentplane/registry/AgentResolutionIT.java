@@ -66,6 +66,17 @@ class AgentResolutionIT extends RegistryTestSupport {
     assertThat(body.path("tools").findValuesAsText("status")).containsOnly("active");
     assertThat(echo.path("specHash").asText())
         .isEqualTo(body.path("tools").get(0).path("specHash").asText());
+
+    // By name, the same answer in one call; another tenant's name finds nothing.
+    Reply byName = api().get("/v1/agents/helper/resolved?version=active", service);
+    assertThat(byName.status()).as(byName.raw()).isEqualTo(200);
+    assertThat(byName.body()).isEqualTo(body);
+    Reply elsewhere =
+        api()
+            .get(
+                "/v1/agents/helper/resolved",
+                tokens.service(newTenant(), "execution-service", "internal"));
+    assertThat(elsewhere.status()).as(elsewhere.raw()).isEqualTo(404);
   }
 
   @Test

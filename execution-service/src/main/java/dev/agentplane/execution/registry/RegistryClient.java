@@ -17,6 +17,7 @@ import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * The registry, asked over HTTP as the tenant's {@code internal} service principal ({@link
@@ -28,6 +29,8 @@ public class RegistryClient implements TenantSecrets {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int NAME_PAGE = 100;
+  // The registry's agent names; anything else names no agent and is not sent in a URL path.
+  private static final Pattern AGENT_NAME = Pattern.compile("^[a-z][a-z0-9-]{0,62}$");
 
   private final HttpClient http;
   private final ServiceTokens tokens;
@@ -45,13 +48,16 @@ public class RegistryClient implements TenantSecrets {
    *     in this mode
    */
   public AgentSnapshot resolve(String tenantId, String agent, String version, RunMode mode) {
-    UUID agentId = agentId(tenantId, agent);
+    if (!isId(agent) && !AGENT_NAME.matcher(agent).matches()) {
+      throw AgentNotResolvable.missing(agent);
+    }
     String wanted =
         version == null && mode == RunMode.DEBUG
-            ? newestUsableVersion(tenantId, agent, agentId)
+            ? newestUsableVersion(tenantId, agent, agentId(tenantId, agent))
             : version;
+    // The registry resolves by id or by name: one call either way.
     URI uri =
-        UriBuilder.of("/v1/agents/" + agentId + "/resolved")
+        UriBuilder.of("/v1/agents/" + agent + "/resolved")
             .queryParam("version", wanted == null ? "active" : wanted)
             .queryParam("mode", mode.name().toLowerCase(Locale.ROOT))
             .build();
@@ -61,9 +67,8 @@ public class RegistryClient implements TenantSecrets {
         return AgentSnapshot.of(resolved.get());
       }
       // The registry's 404 does not say which is missing: an agent that exists lacks the version.
-      if (version != null
-          && !version.equals("active")
-          && get(tenantId, URI.create("/v1/agents/" + agentId)).isPresent()) {
+      if (version != null && !version.equals("active")) {
+        agentId(tenantId, agent);
         throw AgentNotResolvable.missingVersion(agent, version);
       }
       throw AgentNotResolvable.missing(agent);
@@ -103,22 +108,38 @@ public class RegistryClient implements TenantSecrets {
     return newest == 0 ? null : String.valueOf(newest);
   }
 
+  /**
+   * The id of the agent, named by id or name.
+   *
+   * @throws AgentNotResolvable when the tenant has no such agent
+   */
   private UUID agentId(String tenantId, String agent) {
-    try {
-      return UUID.fromString(agent);
-    } catch (IllegalArgumentException notAnId) {
-      URI uri =
-          UriBuilder.of("/v1/agents")
-              .queryParam("name", agent)
-              .queryParam("limit", NAME_PAGE)
-              .build();
-      JsonNode page = get(tenantId, uri).orElseThrow(() -> AgentNotResolvable.missing(agent));
-      for (JsonNode item : page.path("items")) {
-        if (agent.equals(item.path("name").asText())) {
-          return UUID.fromString(item.path("id").asText());
-        }
+    if (isId(agent)) {
+      UUID id = UUID.fromString(agent);
+      get(tenantId, URI.create("/v1/agents/" + id))
+          .orElseThrow(() -> AgentNotResolvable.missing(agent));
+      return id;
+    }
+    URI uri =
+        UriBuilder.of("/v1/agents")
+            .queryParam("name", agent)
+            .queryParam("limit", NAME_PAGE)
+            .build();
+    JsonNode page = get(tenantId, uri).orElseThrow(() -> AgentNotResolvable.missing(agent));
+    for (JsonNode item : page.path("items")) {
+      if (agent.equals(item.path("name").asText())) {
+        return UUID.fromString(item.path("id").asText());
       }
-      throw AgentNotResolvable.missing(agent);
+    }
+    throw AgentNotResolvable.missing(agent);
+  }
+
+  private static boolean isId(String agent) {
+    try {
+      UUID.fromString(agent);
+      return true;
+    } catch (IllegalArgumentException byName) {
+      return false;
     }
   }
 

@@ -16,6 +16,7 @@ import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import java.util.List;
+import java.util.UUID;
 
 /** {@code /v1/agents}: agents, versioned, and their resolution for runs. */
 @Controller("/v1/agents")
@@ -30,8 +31,9 @@ class AgentController extends VersionedResourceController {
   }
 
   /**
-   * The agent version with every tool it runs, resolved. Production: any reader or a platform
-   * service. Debug (drafts allowed): builders, or a platform service acting for one.
+   * The agent version with every tool it runs, resolved; the agent by id or by name (one call for a
+   * caller that only knows the name). Production: any reader or a platform service. Debug (drafts
+   * allowed): builders, or a platform service acting for one.
    */
   @Get("/{id}/resolved")
   ResolvedAgentView resolved(
@@ -48,8 +50,19 @@ class AgentController extends VersionedResourceController {
         principal.require(READERS);
       }
     }
-    return resolver.resolve(
-        principal.tenantId(), uuid(id), version == null ? "active" : version, resolveMode);
+    String requested = version == null ? "active" : version;
+    return isUuid(id)
+        ? resolver.resolve(principal.tenantId(), UUID.fromString(id), requested, resolveMode)
+        : resolver.resolveByName(principal.tenantId(), id, requested, resolveMode);
+  }
+
+  private static boolean isUuid(String id) {
+    try {
+      UUID.fromString(id);
+      return true;
+    } catch (IllegalArgumentException byName) {
+      return false;
+    }
   }
 
   private static AgentResolver.Mode mode(String mode) {

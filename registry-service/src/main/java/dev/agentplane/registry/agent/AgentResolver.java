@@ -48,10 +48,34 @@ public class AgentResolver {
    */
   @ReadOnly
   public ResolvedAgentView resolve(String tenantId, UUID agentId, String requested, Mode mode) {
-    List<VersionHead> agentVersions =
-        resources.listVersionHeads(tenantId, ResourceKind.AGENT, agentId, List.of());
+    return resolve(
+        tenantId,
+        resources.listVersionHeads(tenantId, ResourceKind.AGENT, agentId, List.of()),
+        agentId.toString(),
+        requested,
+        mode);
+  }
+
+  /** As {@link #resolve(String, UUID, String, Mode)}, the agent named by its name. */
+  @ReadOnly
+  public ResolvedAgentView resolveByName(
+      String tenantId, String agentName, String requested, Mode mode) {
+    return resolve(
+        tenantId,
+        resources.listVersionHeads(tenantId, ResourceKind.AGENT, null, List.of(agentName)),
+        agentName,
+        requested,
+        mode);
+  }
+
+  private ResolvedAgentView resolve(
+      String tenantId,
+      List<VersionHead> agentVersions,
+      String agentReference,
+      String requested,
+      Mode mode) {
     if (agentVersions.isEmpty()) {
-      throw new NotFoundException("No agent " + agentId);
+      throw new NotFoundException("No agent " + agentReference);
     }
     VersionHead agent = pickAgentVersion(agentVersions, requested, mode);
     JsonNode agentSpec = spec(tenantId, agent);
