@@ -1,5 +1,6 @@
 package dev.agentplane.execution.run;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -65,7 +66,7 @@ public record RunCommand(
               field -> {
                 if (!field.getValue().isTextual()) {
                   throw body.bad(
-                      "metadata/" + field.getKey(),
+                      "metadata" + keyPointer(field.getKey()),
                       "wrong_type",
                       "metadata values must be strings");
                 }
@@ -133,11 +134,18 @@ public record RunCommand(
           }
           if (value.length() > MAX_METADATA_VALUE) {
             throw bad(
-                "/metadata/" + key,
+                "/metadata" + keyPointer(key),
                 "too_long",
                 "metadata values are at most " + MAX_METADATA_VALUE + " characters");
           }
         });
+  }
+
+  /**
+   * {@code /key} as a JSON Pointer segment: {@code ~} and {@code /} in the key escaped (RFC 6901).
+   */
+  private static String keyPointer(String key) {
+    return JsonPointer.empty().appendProperty(key).toString();
   }
 
   private static String version(JsonNode version, JsonRequestBody body) {

@@ -129,6 +129,11 @@ class IntakeIT extends ExecutionTestSupport {
             "/metadata/team",
             "wrong_type"),
         Arguments.of(
+            "a metadata key with a slash and a tilde, escaped in the pointer",
+            "{'agent':'greeter','input':{},'metadata':{'a/b~c':7}}",
+            "/metadata/a~1b~0c",
+            "wrong_type"),
+        Arguments.of(
             "an idempotency key that is not a string",
             "{'agent':'greeter','input':{},'idempotencyKey':7}",
             "/idempotencyKey",
