@@ -12,7 +12,7 @@ import java.util.UUID;
  * Only the creator and admins cancel or read checkpoints: an operator reads another's run but gets
  * a 403 when cancelling it, since it can already see the run exists.
  */
-final class RunAccess {
+public final class RunAccess {
 
   private RunAccess() {}
 
@@ -43,7 +43,23 @@ final class RunAccess {
   }
 
   static NotFoundException notFound(UUID runId) {
-    return new NotFoundException("No run " + runId + " in this tenant");
+    return notFound(runId.toString());
+  }
+
+  private static NotFoundException notFound(String reference) {
+    return new NotFoundException("No run " + reference + " in this tenant");
+  }
+
+  /**
+   * The run id of a request path; one that is not a UUID names no run, the same 404 as another
+   * tenant's run.
+   */
+  public static UUID runIdOf(String pathId) {
+    try {
+      return UUID.fromString(pathId);
+    } catch (IllegalArgumentException e) {
+      throw notFound(pathId);
+    }
   }
 
   private static boolean isCreator(TenantPrincipal caller, Run run) {

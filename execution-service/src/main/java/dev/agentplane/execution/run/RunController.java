@@ -25,7 +25,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 /** The runs API: start, list, read, cancel, checkpoints; and the tenant's usage. */
 @Controller
@@ -69,7 +68,7 @@ class RunController {
 
   @Get("/v1/runs/{id}")
   RunView get(TenantPrincipal principal, @PathVariable String id) {
-    return RunView.of(queries.visible(principal, runId(id)));
+    return RunView.of(queries.visible(principal, RunAccess.runIdOf(id)));
   }
 
   @Post("/v1/runs/{id}/cancel")
@@ -80,12 +79,12 @@ class RunController {
         JsonRequestBody.parse(body == null ? "" : body, Set.of("reason"))
             .optionalText("reason", 1000);
     return HttpResponse.accepted()
-        .body(RunView.of(cancellation.cancel(principal, runId(id), reason)));
+        .body(RunView.of(cancellation.cancel(principal, RunAccess.runIdOf(id), reason)));
   }
 
   @Get("/v1/runs/{id}/checkpoints")
   List<CheckpointView> checkpoints(TenantPrincipal principal, @PathVariable String id) {
-    return queries.checkpoints(principal, runId(id));
+    return queries.checkpoints(principal, RunAccess.runIdOf(id));
   }
 
   @Get("/v1/usage")
@@ -103,14 +102,6 @@ class RunController {
   }
 
   /** A path id that is not a UUID names no run: the same 404 as another tenant's run. */
-  static UUID runId(String id) {
-    try {
-      return UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      throw RunAccess.notFound(null);
-    }
-  }
-
   private static Instant instant(String parameter, String value) {
     try {
       return Instant.parse(value);

@@ -1,6 +1,7 @@
 package dev.agentplane.execution.stream;
 
 import dev.agentplane.execution.run.Run;
+import dev.agentplane.execution.run.RunAccess;
 import dev.agentplane.execution.run.RunQueries;
 import dev.agentplane.kit.problem.BadRequestException;
 import dev.agentplane.kit.problem.FieldError;
@@ -66,7 +67,7 @@ class RunEventStreamController {
       @PathVariable String id,
       @Nullable @Header("Last-Event-ID") String lastEventId,
       @Nullable @QueryValue Long after) {
-    UUID runId = runId(id);
+    UUID runId = RunAccess.runIdOf(id);
     Run run = queries.visible(principal, runId);
     long from = lastEventId != null ? sequence(lastEventId) : (after == null ? 0 : after);
     if (run.status().terminal() && from >= run.lastSeq()) {
@@ -98,14 +99,6 @@ class RunEventStreamController {
               });
           feed.wake();
         });
-  }
-
-  private static UUID runId(String id) {
-    try {
-      return UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      return new UUID(0, 0);
-    }
   }
 
   private static long sequence(String lastEventId) {
