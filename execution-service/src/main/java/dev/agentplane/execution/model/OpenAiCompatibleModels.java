@@ -107,9 +107,9 @@ public class OpenAiCompatibleModels implements ModelProvider {
               attempt + 1,
               settings.attempts(),
               wait.toMillis());
-          // Backing off between attempts is the point here (Retry-After, exponential delay); the
-          // sleep is interruptible, so a cancelled run stops waiting at once.
-          Thread.sleep(wait);
+          // Why a sleep: backing off between attempts is the point here (Retry-After, exponential
+          // delay), not waiting for async work; it is interruptible, so a cancel ends it at once.
+          Thread.sleep(wait); // intended back-off, see above
         }
       }
     }

@@ -52,7 +52,7 @@ final class SleepTool implements BuiltinTool {
         JsonNodeFactory.instance.objectNode().put("slept", milliseconds).toString());
   }
 
-  // Parking rather than Thread.sleep: the same prompt exit on interrupt, and waiting is this
+  // Parking rather than sleeping the thread: the same prompt exit on interrupt, and waiting is this
   // tool's whole purpose, not a workaround.
   private static void waitFor(Duration duration) throws InterruptedException {
     long deadline = System.nanoTime() + duration.toNanos();
