@@ -59,7 +59,7 @@ public class OpenAiCompatibleModels implements ModelProvider {
     this.secrets = secrets;
     this.targets = targets;
     this.settings = settings;
-    this.http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout()).build();
+    this.http = OutboundTargets.client(settings.connectTimeout());
   }
 
   @Override

@@ -6,6 +6,8 @@ import dev.agentplane.kit.outbound.OutboundHostGuard.Verdict;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -28,6 +30,19 @@ public class OutboundTargets {
   public OutboundTargets(List<String> allowedHosts, HostResolver resolver) {
     this.allowedHosts = List.copyOf(allowedHosts);
     this.resolver = resolver;
+  }
+
+  /**
+   * An HTTP client for calls to targets this class checked: redirects are never followed (a
+   * redirect could lead to a host the check would refuse), and HTTP/1.1, so cancelling an exchange
+   * closes its connection and the server sees the abort.
+   */
+  public static HttpClient client(Duration connectTimeout) {
+    return HttpClient.newBuilder()
+        .connectTimeout(connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .version(HttpClient.Version.HTTP_1_1)
+        .build();
   }
 
   /**

@@ -53,7 +53,7 @@ public class RegistryClient implements TenantSecrets {
     }
     String wanted =
         version == null && mode == RunMode.DEBUG
-            ? newestUsableVersion(tenantId, agent, agentId(tenantId, agent))
+            ? newestUsableVersion(agentResource(tenantId, agent))
             : version;
     // The registry resolves by id or by name: one call either way.
     URI uri =
@@ -68,7 +68,7 @@ public class RegistryClient implements TenantSecrets {
       }
       // The registry's 404 does not say which is missing: an agent that exists lacks the version.
       if (version != null && !version.equals("active")) {
-        agentId(tenantId, agent);
+        agentResource(tenantId, agent);
         throw AgentNotResolvable.missingVersion(agent, version);
       }
       throw AgentNotResolvable.missing(agent);
@@ -95,12 +95,9 @@ public class RegistryClient implements TenantSecrets {
    * What a debug run without a version runs: the agent's newest version that is not archived (a
    * draft being worked on, typically), as Bedrock Agents' test alias runs the working draft.
    */
-  private String newestUsableVersion(String tenantId, String agent, UUID agentId) {
-    JsonNode resource =
-        get(tenantId, URI.create("/v1/agents/" + agentId))
-            .orElseThrow(() -> AgentNotResolvable.missing(agent));
+  private static String newestUsableVersion(JsonNode agentResource) {
     int newest = 0;
-    for (JsonNode summary : resource.path("versions")) {
+    for (JsonNode summary : agentResource.path("versions")) {
       if (!"archived".equals(summary.path("status").asText())) {
         newest = Math.max(newest, summary.path("version").asInt());
       }
@@ -109,17 +106,17 @@ public class RegistryClient implements TenantSecrets {
   }
 
   /**
-   * The id of the agent, named by id or name.
+   * The agent as the registry shows one resource (with its versions), named by id or name.
    *
    * @throws AgentNotResolvable when the tenant has no such agent
    */
-  private UUID agentId(String tenantId, String agent) {
-    if (isId(agent)) {
-      UUID id = UUID.fromString(agent);
-      get(tenantId, URI.create("/v1/agents/" + id))
-          .orElseThrow(() -> AgentNotResolvable.missing(agent));
-      return id;
-    }
+  private JsonNode agentResource(String tenantId, String agent) {
+    UUID id = isId(agent) ? UUID.fromString(agent) : idByName(tenantId, agent);
+    return get(tenantId, URI.create("/v1/agents/" + id))
+        .orElseThrow(() -> AgentNotResolvable.missing(agent));
+  }
+
+  private UUID idByName(String tenantId, String agent) {
     URI uri =
         UriBuilder.of("/v1/agents")
             .queryParam("name", agent)

@@ -68,13 +68,7 @@ public class HttpToolExecutor implements ToolExecutor, AutoCloseable {
     this.secrets = secrets;
     this.targets = targets;
     this.settings = settings;
-    // HTTP/1.1: cancelling an exchange closes its connection, so the server sees the abort.
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(settings.connectTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    this.http = OutboundTargets.client(settings.connectTimeout());
   }
 
   @Override

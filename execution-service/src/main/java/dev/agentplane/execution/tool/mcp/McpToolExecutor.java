@@ -86,12 +86,7 @@ public class McpToolExecutor implements ToolExecutor, AutoCloseable {
     this.targets = targets;
     this.settings = settings;
     // HTTP/1.1, as the SDK's transport asks for itself.
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(settings.connectTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    this.http = OutboundTargets.client(settings.connectTimeout());
     this.offered = new RemoteToolNames(settings.toolListTtl());
   }
 
