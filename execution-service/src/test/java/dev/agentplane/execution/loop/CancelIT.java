@@ -15,7 +15,6 @@ import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -34,12 +33,11 @@ class CancelIT extends ExecutionTestSupport {
   private static final Duration PROMPTLY = Duration.ofSeconds(1);
 
   @Override
-  public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(super.getProperties());
-    // One run at a time: a second run waits queued behind the first, which is how a run that no
-    // worker took yet is made to stay queued.
-    properties.put("agentplane.execution.workers.concurrency", "1");
-    return properties;
+  protected Map<String, String> settings() {
+    return Map.of(
+        // One run at a time: a second run waits queued behind the first, which is how a run
+        // that no worker took yet is made to stay queued.
+        "agentplane.execution.workers.concurrency", "1");
   }
 
   @Test

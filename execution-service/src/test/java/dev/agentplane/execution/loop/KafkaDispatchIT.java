@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -20,13 +19,15 @@ import org.junit.jupiter.api.TestInstance;
 class KafkaDispatchIT extends ExecutionTestSupport {
 
   @Override
-  public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(super.getProperties());
-    properties.put("agentplane.execution.workers.eager-start", "false");
-    // The sweeper would pick the run up too; an hour keeps it out of the way.
-    properties.put("agentplane.execution.workers.sweep-every", "1h");
-    properties.put("agentplane.execution.workers.unclaimed-after", "1h");
-    return properties;
+  protected Map<String, String> settings() {
+    return Map.of(
+        "agentplane.execution.workers.eager-start",
+        "false",
+        // The sweeper would pick the run up too; an hour keeps it out of the way.
+        "agentplane.execution.workers.sweep-every",
+        "1h",
+        "agentplane.execution.workers.unclaimed-after",
+        "1h");
   }
 
   @Test

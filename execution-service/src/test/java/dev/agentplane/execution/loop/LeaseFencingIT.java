@@ -49,10 +49,8 @@ class LeaseFencingIT extends ExecutionTestSupport {
   @Inject DataSource injected;
 
   @Override
-  public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(super.getProperties());
-    properties.put("agentplane.execution.workers.sweep-every", "1h");
-    return properties;
+  protected Map<String, String> settings() {
+    return Map.of("agentplane.execution.workers.sweep-every", "1h");
   }
 
   @Test

@@ -9,6 +9,7 @@ import static dev.agentplane.execution.support.OpenAiChunks.toolCallArguments;
 import static dev.agentplane.execution.support.OpenAiChunks.toolCallName;
 import static dev.agentplane.execution.support.OpenAiChunks.toolCallStart;
 import static dev.agentplane.execution.support.OpenAiChunks.usageChunk;
+import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
 import static dev.agentplane.execution.support.SpecJson.json;
 import static dev.agentplane.execution.support.TestMcpServer.text;
 import static dev.agentplane.execution.support.TestMcpServer.tool;
@@ -263,11 +264,11 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
     registry.activeAgent(
         tenant,
         "summing",
-        json(
-            "{'description':'Adds remotely','kind':'assistant','model':{'provider':'builtin','name':'scripted','params':{'script':["
-                + "{'toolCalls':[{'tool':'adder','arguments':{'a':'{{input.a}}','b':'{{input.b}}'}}]},"
-                + "{'answer':'The sum is {{tool.adder}}'}]}},"
-                + "'instructions':'Add the numbers.','tools':[{'name':'adder','version':'active'}]}"));
+        aScriptedAgent()
+            .tools("adder")
+            .calls("adder", "{'a':'{{input.a}}','b':'{{input.b}}'}")
+            .answers("'The sum is {{tool.adder}}'")
+            .build());
     int callsBefore = mcp.calls().size();
 
     String token = operator(tenant);
@@ -301,11 +302,11 @@ class ProvidersInRunsIT extends ExecutionTestSupport {
     registry.activeAgent(
         tenant,
         "multiplying",
-        json(
-            "{'description':'Multiplies remotely','kind':'assistant','model':{'provider':'builtin','name':'scripted','params':{'script':["
-                + "{'toolCalls':[{'tool':'multiplier','arguments':{'a':6,'b':7}}]},"
-                + "{'answer':'Could not multiply: {{tool.multiplier}}'}]}},"
-                + "'instructions':'Multiply the numbers.','tools':[{'name':'multiplier','version':'active'}]}"));
+        aScriptedAgent()
+            .tools("multiplier")
+            .calls("multiplier", "{'a':6,'b':7}")
+            .answers("'Could not multiply: {{tool.multiplier}}'")
+            .build());
     int callsBefore = mcp.calls().size();
 
     String token = operator(tenant);

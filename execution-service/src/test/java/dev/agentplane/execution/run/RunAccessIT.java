@@ -15,7 +15,6 @@ import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,12 +33,13 @@ class RunAccessIT extends ExecutionTestSupport {
   private static final long LONG_NAP_MS = 20_000;
 
   @Override
-  public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(super.getProperties());
-    // A price for the scripted model, so that usage adds up costs that are not all zero.
-    properties.put("agentplane.execution.prices.scripted.input", "3");
-    properties.put("agentplane.execution.prices.scripted.output", "15");
-    return properties;
+  protected Map<String, String> settings() {
+    return Map.of(
+        // A price for the scripted model, so that usage adds up costs that are not all zero.
+        "agentplane.execution.prices.scripted.input",
+        "3",
+        "agentplane.execution.prices.scripted.output",
+        "15");
   }
 
   @Test

@@ -12,7 +12,6 @@ import dev.agentplane.execution.support.ToolSpecs;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,10 +33,8 @@ class EventStreamIT extends ExecutionTestSupport {
       Set.of("run.succeeded", "run.failed", "run.cancelled", "run.timed_out");
 
   @Override
-  public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(super.getProperties());
-    properties.put("agentplane.execution.stream.keep-alive", "300ms");
-    return properties;
+  protected Map<String, String> settings() {
+    return Map.of("agentplane.execution.stream.keep-alive", "300ms");
   }
 
   @Test

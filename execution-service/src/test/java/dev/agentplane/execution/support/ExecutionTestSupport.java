@@ -48,7 +48,13 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
     properties.put("micronaut.http.services.registry.url", RegistryProcess.get().uri().toString());
     properties.put("agentplane.execution.outbound.allowed-hosts", "127.0.0.1");
     properties.put("agentplane.execution.workers.sweep-every", "1s");
+    properties.putAll(settings());
     return properties;
+  }
+
+  /** Settings a test class needs on top of (or instead of) the defaults above. */
+  protected Map<String, String> settings() {
+    return Map.of();
   }
 
   protected static String newTenant() {

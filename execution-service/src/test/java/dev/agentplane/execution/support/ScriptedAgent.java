@@ -18,6 +18,7 @@ public final class ScriptedAgent {
   private final ArrayNode tools = ServiceApi.JSON.createArrayNode();
   private JsonNode policy;
   private JsonNode outputSchema;
+  private String kind = "assistant";
 
   private ScriptedAgent() {}
 
@@ -51,6 +52,12 @@ public final class ScriptedAgent {
     return this;
   }
 
+  /** {@code orchestrator} for an agent that may call agent-typed tools (default: assistant). */
+  public ScriptedAgent kind(String kind) {
+    this.kind = kind;
+    return this;
+  }
+
   public ScriptedAgent policy(String singleQuoted) {
     this.policy = json(singleQuoted);
     return this;
@@ -66,7 +73,7 @@ public final class ScriptedAgent {
         ServiceApi.JSON
             .createObjectNode()
             .put("description", "A scripted agent of a test")
-            .put("kind", "assistant")
+            .put("kind", kind)
             .put("instructions", "Follow the script.");
     ObjectNode model = spec.putObject("model").put("provider", "builtin").put("name", "scripted");
     model.putObject("params").set("script", script.deepCopy());

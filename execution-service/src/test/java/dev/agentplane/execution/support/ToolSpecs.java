@@ -40,6 +40,16 @@ public final class ToolSpecs {
             + "},'inputSchema':{'type':'object'},'risk':'low','approval':'never'}");
   }
 
+  /** An agent-typed tool running the agent {@code agent}, taking any object. */
+  public static JsonNode agent(String agent) {
+    return json(
+        "{'description':'Asks the agent "
+            + agent
+            + "','type':'agent','agent':{'name':'"
+            + agent
+            + "'},'inputSchema':{'type':'object'},'risk':'low','approval':'never'}");
+  }
+
   private static JsonNode builtin(String name, String inputSchema) {
     return json(
         "{'description':'The builtin "

@@ -1,16 +1,20 @@
 package dev.agentplane.execution.tool.agent;
 
-import static dev.agentplane.execution.support.SpecJson.json;
+import static dev.agentplane.execution.support.AgentSpecs.answering;
+import static dev.agentplane.execution.support.AgentSpecs.sleepingThenAnswering;
+import static dev.agentplane.execution.support.AgentSpecs.withInputSchema;
+import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.execution.support.ToolSpecs;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,26 +29,21 @@ class AgentToolIT extends ExecutionTestSupport {
       "{'type':'object','properties':{'topic':{'type':'string'}},'required':['topic']}";
 
   @Override
-  public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(super.getProperties());
-    properties.put("agentplane.execution.loop.max-depth", "2");
-    // One slot: every parent waits for a child, so these runs finish only if waiting parents lend
-    // their slot to their children.
-    properties.put("agentplane.execution.workers.concurrency", "1");
-    return properties;
+  protected Map<String, String> settings() {
+    return Map.of(
+        "agentplane.execution.loop.max-depth",
+        "2",
+        // One slot: every parent waits for a child, so these runs finish only if waiting
+        // parents lend their slot to their children.
+        "agentplane.execution.workers.concurrency",
+        "1");
   }
 
   @Test
   void anOrchestratorRunsAnotherAgentAsALinkedChildRunAndUsesItsAnswer() {
     String tenant = newTenant();
     registry.activeAgent(
-        tenant,
-        "researcher",
-        json(
-            "{'description':'Researches','kind':'assistant','inputSchema':"
-                + TOPIC_SCHEMA
-                + ",'model':{'provider':'builtin','name':'scripted','params':{'script':["
-                + "{'answer':'Notes on {{input.topic}}'}]}},'instructions':'Research.'}"));
+        tenant, "researcher", withInputSchema(answering("Notes on {{input.topic}}"), TOPIC_SCHEMA));
     agentTool(tenant, "research", "researcher");
     registry.activeAgent(
         tenant,
@@ -75,14 +74,7 @@ class AgentToolIT extends ExecutionTestSupport {
   void childRunsNestOnlyAsDeepAsConfiguredAndTheRefusalGoesBackToTheModel() {
     String tenant = newTenant();
     // A chain leaf ← level2 ← level1 ← top; with max-depth 2 the run at depth 2 may not go on.
-    registry.activeAgent(
-        tenant,
-        "leaf",
-        json(
-            "{'description':'Leaf','kind':'assistant','inputSchema':"
-                + TOPIC_SCHEMA
-                + ",'model':{'provider':'builtin','name':'scripted','params':{'script':["
-                + "{'answer':'leaf'}]}},'instructions':'Leaf.'}"));
+    registry.activeAgent(tenant, "leaf", withInputSchema(answering("leaf"), TOPIC_SCHEMA));
     agentTool(tenant, "ask-leaf", "leaf");
     registry.activeAgent(
         tenant, "level2", orchestrator("ask-leaf", "{'topic':'x'}", "L2({{last}})"));
@@ -109,22 +101,9 @@ class AgentToolIT extends ExecutionTestSupport {
   @Test
   void cancellingTheParentCancelsItsChildRun() {
     String tenant = newTenant();
-    registry.activeTool(
-        tenant,
-        "pause",
-        json(
-            "{'description':'Waits','type':'builtin','builtin':{'name':'sleep'},"
-                + "'inputSchema':{'type':'object','properties':{'milliseconds':{'type':'integer'}}},"
-                + "'risk':'low','approval':'never'}"));
+    registry.activeTool(tenant, "sleep", ToolSpecs.sleep());
     registry.activeAgent(
-        tenant,
-        "slowpoke",
-        json(
-            "{'description':'Slow','kind':'assistant','inputSchema':"
-                + TOPIC_SCHEMA
-                + ",'model':{'provider':'builtin','name':'scripted','params':{'script':["
-                + "{'toolCalls':[{'tool':'pause','arguments':{'milliseconds':20000}}]},"
-                + "{'answer':'done'}]}},'instructions':'Wait.','tools':[{'name':'pause','version':'active'}]}"));
+        tenant, "slowpoke", withInputSchema(sleepingThenAnswering(20_000, "done"), TOPIC_SCHEMA));
     agentTool(tenant, "ask-slowpoke", "slowpoke");
     registry.activeAgent(
         tenant, "impatient", orchestrator("ask-slowpoke", "{'topic':'x'}", "{{last}}"));
@@ -158,12 +137,7 @@ class AgentToolIT extends ExecutionTestSupport {
   void aChildRunRefusingItsInputIsAToolErrorTheModelSees() {
     String tenant = newTenant();
     registry.activeAgent(
-        tenant,
-        "strict",
-        json(
-            "{'description':'Strict','kind':'assistant','inputSchema':"
-                + TOPIC_SCHEMA
-                + ",'model':{'provider':'builtin','name':'echo'},'instructions':'Echo.'}"));
+        tenant, "strict", withInputSchema(answering("never reached"), TOPIC_SCHEMA));
     agentTool(tenant, "ask-strict", "strict");
     // The tool's own schema lets anything through; the child agent's inputSchema does not.
     registry.activeAgent(
@@ -179,32 +153,20 @@ class AgentToolIT extends ExecutionTestSupport {
   }
 
   private void agentTool(String tenant, String name, String agent) {
-    registry.activeTool(
-        tenant,
-        name,
-        json(
-            "{'description':'Asks the agent "
-                + agent
-                + "','type':'agent','agent':{'name':'"
-                + agent
-                + "'},'inputSchema':{'type':'object'},'risk':'low','approval':'never'}"));
+    registry.activeTool(tenant, name, ToolSpecs.agent(agent));
   }
 
-  /** An agent that calls {@code tool} once with {@code arguments}, then answers. */
+  /** An orchestrator that calls {@code tool} once with {@code arguments}, then answers. */
   private static JsonNode orchestrator(String tool, String arguments, String answer) {
-    return json(
-        "{'description':'Orchestrates','kind':'orchestrator','inputSchema':"
-            + TOPIC_SCHEMA
-            + ",'model':{'provider':'builtin','name':'scripted','params':{'script':["
-            + "{'toolCalls':[{'tool':'"
-            + tool
-            + "','arguments':"
-            + arguments
-            + "}]},{'answer':'"
-            + answer
-            + "'}]}},'instructions':'Delegate.','tools':[{'name':'"
-            + tool
-            + "','version':'active'}]}");
+    return withInputSchema(
+        (ObjectNode)
+            aScriptedAgent()
+                .kind("orchestrator")
+                .tools(tool)
+                .calls(tool, arguments)
+                .answers("'" + answer + "'")
+                .build(),
+        TOPIC_SCHEMA);
   }
 
   private List<JsonNode> children(String token, JsonNode parent) {
