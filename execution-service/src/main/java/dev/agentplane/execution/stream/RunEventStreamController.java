@@ -83,14 +83,19 @@ class RunEventStreamController {
         sink -> {
           RunEventFeed feed = new RunEventFeed(runId, tenantId, from, sink, jdbc, transactions);
           AutoCloseable subscription = notifications.onEvents(runId, feed::wake);
-          var safety = Flux.interval(SAFETY_READ).subscribe(tick -> feed.wake());
+          // One timer per stream: the safety read, and a keep-alive check as often as it needs.
           Duration keepAlive = settings.keepAlive();
-          var alive =
-              Flux.interval(keepAlive.dividedBy(2)).subscribe(tick -> feed.keepAlive(keepAlive));
+          Duration tick = min(SAFETY_READ, keepAlive.dividedBy(2));
+          var timer =
+              Flux.interval(tick)
+                  .subscribe(
+                      ignored -> {
+                        feed.wake();
+                        feed.keepAlive(keepAlive);
+                      });
           sink.onDispose(
               () -> {
-                safety.dispose();
-                alive.dispose();
+                timer.dispose();
                 try {
                   subscription.close();
                 } catch (Exception ignored) {
@@ -99,6 +104,10 @@ class RunEventStreamController {
               });
           feed.wake();
         });
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static long sequence(String lastEventId) {
