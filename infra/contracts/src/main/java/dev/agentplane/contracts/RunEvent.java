@@ -2,6 +2,8 @@ package dev.agentplane.contracts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -249,6 +251,43 @@ public sealed interface RunEvent extends PlatformEvent {
     @Override
     public String streamName() {
       return "tool.approval_requested";
+    }
+  }
+
+  /**
+   * Execution emits when the decision on a gated tool call reaches the run (approved, approved with
+   * edits, rejected or expired); SSE and external consumers read.
+   *
+   * @param outcome how the approval request ended
+   * @param decidedBy subjects of the approvers, empty when the request expired
+   * @param reason the approver's reason, null if none; for a rejection it goes back to the model
+   * @param argumentsDiff the approver's edits as an RFC 6902 JSON Patch against the requested
+   *     arguments; null when nothing was edited
+   */
+  @EventType("dev.agentplane.run.tool_approval_decided")
+  record ToolApprovalDecided(
+      UUID eventId,
+      Instant occurredAt,
+      int schemaVersion,
+      String tenantId,
+      UUID runId,
+      UUID agentId,
+      long sequence,
+      String toolCallId,
+      String toolName,
+      UUID approvalId,
+      ApprovalOutcome outcome,
+      List<String> decidedBy,
+      String reason,
+      JsonNode argumentsDiff)
+      implements RunEvent {
+    public ToolApprovalDecided {
+      decidedBy = List.copyOf(Objects.requireNonNull(decidedBy, "decidedBy"));
+    }
+
+    @Override
+    public String streamName() {
+      return "tool.approval_decided";
     }
   }
 

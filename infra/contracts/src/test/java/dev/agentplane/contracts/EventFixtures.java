@@ -18,6 +18,7 @@ import dev.agentplane.contracts.RunEvent.RunStarted;
 import dev.agentplane.contracts.RunEvent.RunSucceeded;
 import dev.agentplane.contracts.RunEvent.RunTimedOut;
 import dev.agentplane.contracts.RunEvent.StepStarted;
+import dev.agentplane.contracts.RunEvent.ToolApprovalDecided;
 import dev.agentplane.contracts.RunEvent.ToolApprovalRequested;
 import dev.agentplane.contracts.RunEvent.ToolFailed;
 import dev.agentplane.contracts.RunEvent.ToolStarted;
@@ -54,6 +55,7 @@ final class EventFixtures {
               Map.entry(ToolSucceeded.class, EventFixtures::aToolSucceeded),
               Map.entry(ToolFailed.class, EventFixtures::aToolFailed),
               Map.entry(ToolApprovalRequested.class, EventFixtures::aToolApprovalRequested),
+              Map.entry(ToolApprovalDecided.class, EventFixtures::aToolApprovalDecidedWithEdits),
               Map.entry(RunResumed.class, EventFixtures::aRunResumed),
               Map.entry(RunSucceeded.class, EventFixtures::aRunSucceeded),
               Map.entry(RunFailed.class, EventFixtures::aRunFailed),
@@ -275,6 +277,25 @@ final class EventFixtures {
         "wire-transfer",
         "tool_http_error",
         "HTTP 502 from payments");
+  }
+
+  static ToolApprovalDecided aToolApprovalDecidedWithEdits(String tenant) {
+    return new ToolApprovalDecided(
+        UUID.randomUUID(),
+        OCCURRED_AT,
+        1,
+        tenant,
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        6,
+        "call_8f3a",
+        "wire-transfer",
+        UUID.randomUUID(),
+        ApprovalOutcome.APPROVED,
+        List.of("user-approver-1"),
+        "Capped the amount",
+        JSON.arrayNode()
+            .add(JSON.objectNode().put("op", "replace").put("path", "/amount").put("value", 100)));
   }
 
   static ToolApprovalRequested aToolApprovalRequested(String tenant) {

@@ -14,9 +14,9 @@ class EventTypesTest {
   @Test
   void everyPayloadRecordOfTheSealedHierarchyHasItsOwnType() {
     assertThat(EventTypes.allClasses())
-        .hasSize(22)
+        .hasSize(23)
         .allSatisfy(eventClass -> assertThat(eventClass.isRecord()).isTrue());
-    assertThat(EventTypes.all()).doesNotHaveDuplicates().hasSize(22);
+    assertThat(EventTypes.all()).doesNotHaveDuplicates().hasSize(23);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -73,7 +73,7 @@ class EventTypesTest {
             .map(RunEvent.class::cast)
             .toList();
 
-    assertThat(runEvents).hasSize(14);
+    assertThat(runEvents).hasSize(15);
     assertThat(runEvents)
         .extracting(RunEvent::streamName)
         .doesNotHaveDuplicates()
