@@ -1,14 +1,16 @@
 package dev.agentplane.execution.loop;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.execution.gate.GateRequest;
+import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunStatus;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What one journal commit writes for a run, atomically and only under a current lease: the run's
- * counters from {@code state}, a checkpoint of it when {@code checkpoint} is set, events, and for
- * the last commit of a run its terminal status.
+ * counters from {@code state}, a checkpoint of it when {@code checkpoint} is set, events, gates to
+ * open, and for the last commit of a run its terminal status.
  */
 final class Commit {
 
@@ -18,7 +20,10 @@ final class Commit {
   final RunState state;
   final boolean checkpoint;
   final List<EventDraft> events = new ArrayList<>();
+  final List<GateRequest> gatesToOpen = new ArrayList<>();
+  Run run;
   Ending ending;
+  boolean closesGates;
 
   private Commit(RunState state, boolean checkpoint) {
     this.state = state;
@@ -42,6 +47,19 @@ final class Commit {
 
   Commit ending(Ending terminal) {
     this.ending = terminal;
+    return this;
+  }
+
+  /** Opens gates for these calls of {@code gatedRun}, asking for their approvals. */
+  Commit openGates(Run gatedRun, List<GateRequest> requests) {
+    this.run = gatedRun;
+    gatesToOpen.addAll(requests);
+    return this;
+  }
+
+  /** With an ending: closes the run's waiting gates and withdraws their approval requests. */
+  Commit closingGates() {
+    this.closesGates = true;
     return this;
   }
 }

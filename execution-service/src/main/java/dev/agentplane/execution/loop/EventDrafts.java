@@ -114,6 +114,21 @@ final class EventDrafts {
             message);
   }
 
+  EventDraft toolApprovalRequested(String toolCallId, String toolName, UUID approvalId) {
+    return seq ->
+        new RunEvent.ToolApprovalRequested(
+            id(),
+            now(),
+            SCHEMA_VERSION,
+            tenantId,
+            runId,
+            agentId,
+            seq,
+            toolCallId,
+            toolName,
+            approvalId);
+  }
+
   EventDraft succeeded(JsonNode output) {
     return seq ->
         new RunEvent.RunSucceeded(

@@ -1,6 +1,7 @@
 package dev.agentplane.execution.loop;
 
 import dev.agentplane.contracts.RunEvent;
+import dev.agentplane.execution.gate.ToolGates;
 import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunEventLog;
 import dev.agentplane.execution.run.RunRepository;
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -31,15 +33,30 @@ public class RunJournal {
   /** What a commit learned about the run. */
   record Committed(long lastSequence, boolean cancelRequested) {}
 
+  /** How a request to park a run for its approvals ended. */
+  enum Parked {
+    /** Parked: no lease, no deadline, until the decision on its last waiting gate. */
+    PARKED,
+    /** Every gate was decided meanwhile: the worker goes on. */
+    DECIDED_MEANWHILE,
+    /** A cancel was asked for: the worker ends the run. */
+    CANCEL_REQUESTED
+  }
+
   private final JdbcOperations jdbc;
   private final TransactionOperations<Connection> transactions;
   private final RunEventLog events;
+  private final ToolGates gates;
 
   RunJournal(
-      JdbcOperations jdbc, TransactionOperations<Connection> transactions, RunEventLog events) {
+      JdbcOperations jdbc,
+      TransactionOperations<Connection> transactions,
+      RunEventLog events,
+      ToolGates gates) {
     this.jdbc = jdbc;
     this.transactions = transactions;
     this.events = events;
+    this.gates = gates;
   }
 
   /**
@@ -55,8 +72,10 @@ public class RunJournal {
                 UPDATE run SET epoch = epoch + 1, lease_owner = ?,
                     lease_expires_at = now() + make_interval(secs => ?), status = 'running',
                     started_at = coalesce(started_at, now()),
-                    deadline_at = coalesce(deadline_at,
-                        now() + make_interval(secs => timeout_seconds))
+                    deadline_at = coalesce(deadline_at, now() + coalesce(
+                        make_interval(secs => time_left_ms / 1000.0),
+                        make_interval(secs => timeout_seconds))),
+                    time_left_ms = NULL
                 WHERE id = ? AND status IN ('queued', 'running')
                     AND (lease_owner IS NULL OR lease_expires_at < now())
                 RETURNING
@@ -79,17 +98,74 @@ public class RunJournal {
    * @throws StaleLeaseException when the lease is no longer current; nothing was written
    */
   Committed commit(Lease lease, Commit commit) {
+    return transactions.executeWrite(status -> write(lease, commit));
+  }
+
+  /**
+   * Parks a run whose remaining tool calls all wait for a human: it writes {@code commit}, then
+   * lets go of the lease and the deadline (the time left is kept for the next claim), so nothing of
+   * the run is held while it waits. Locks the run's row before looking at its gates, as a decision
+   * does, so a decision that came in meanwhile is seen and the run is not parked.
+   *
+   * @throws StaleLeaseException when the lease is no longer current; nothing was written
+   */
+  Parked park(Lease lease, Commit commit) {
     return transactions.executeWrite(
         status -> {
-          Committed moved = advance(lease, commit);
-          long first = moved.lastSequence() - commit.events.size() + 1;
-          List<RunEvent> numbered = new ArrayList<>(commit.events.size());
-          for (int i = 0; i < commit.events.size(); i++) {
-            numbered.add(commit.events.get(i).at(first + i));
+          Boolean cancelRequested =
+              jdbc.prepareStatement(
+                  """
+                  SELECT cancel_requested_at IS NOT NULL FROM run
+                  WHERE id = ? AND epoch = ? AND lease_owner = ? FOR UPDATE
+                  """,
+                  statement -> {
+                    statement.setObject(1, lease.runId());
+                    statement.setLong(2, lease.epoch());
+                    statement.setString(3, lease.owner());
+                    try (ResultSet rows = statement.executeQuery()) {
+                      return rows.next() ? rows.getBoolean(1) : null;
+                    }
+                  });
+          if (cancelRequested == null) {
+            throw new StaleLeaseException(lease.runId(), lease.epoch());
           }
-          events.append(lease.runId(), numbered);
-          return moved;
+          if (cancelRequested) {
+            return Parked.CANCEL_REQUESTED;
+          }
+          if (!gates.anyWaiting(lease.runId())) {
+            return Parked.DECIDED_MEANWHILE;
+          }
+          write(lease, commit);
+          jdbc.prepareStatement(
+              """
+              UPDATE run SET status = 'waiting_approval', lease_owner = NULL,
+                  lease_expires_at = NULL, deadline_at = NULL,
+                  time_left_ms = greatest(0, (extract(epoch FROM deadline_at - now()) * 1000)::bigint)
+              WHERE id = ?
+              """,
+              statement -> {
+                statement.setObject(1, lease.runId());
+                return statement.executeUpdate();
+              });
+          return Parked.PARKED;
         });
+  }
+
+  private Committed write(Lease lease, Commit commit) {
+    Committed moved = advance(lease, commit);
+    long first = moved.lastSequence() - commit.events.size() + 1;
+    List<RunEvent> numbered = new ArrayList<>(commit.events.size());
+    for (int i = 0; i < commit.events.size(); i++) {
+      numbered.add(commit.events.get(i).at(first + i));
+    }
+    events.append(lease.runId(), numbered);
+    if (!commit.gatesToOpen.isEmpty()) {
+      gates.open(commit.run, commit.gatesToOpen, Instant.now());
+    }
+    if (commit.closesGates) {
+      gates.closeWaiting(lease.runId());
+    }
+    return moved;
   }
 
   /** The latest checkpoint of a run, empty before its first step ended. */

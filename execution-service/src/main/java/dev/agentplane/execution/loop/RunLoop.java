@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.contracts.StepKind;
+import dev.agentplane.execution.gate.Gate;
+import dev.agentplane.execution.gate.GateRequest;
+import dev.agentplane.execution.gate.GateStatus;
+import dev.agentplane.execution.gate.ToolGates;
 import dev.agentplane.execution.loop.Commit.Ending;
 import dev.agentplane.execution.loop.StepCalls.Interrupted;
 import dev.agentplane.execution.loop.StepCalls.Outcome;
@@ -33,7 +37,11 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +70,7 @@ class RunLoop {
   private final WorkerSettings workers;
   private final PriceTable prices;
   private final RunCancellation cancellation;
+  private final ToolGates gates;
 
   RunLoop(
       RunJournal journal,
@@ -72,7 +81,8 @@ class RunLoop {
       LoopSettings settings,
       WorkerSettings workers,
       PriceTable prices,
-      RunCancellation cancellation) {
+      RunCancellation cancellation,
+      ToolGates gates) {
     this.journal = journal;
     this.runs = runs;
     this.models = models;
@@ -82,6 +92,7 @@ class RunLoop {
     this.workers = workers;
     this.prices = prices;
     this.cancellation = cancellation;
+    this.gates = gates;
   }
 
   /** What comes next: a step, or the end. */
@@ -92,6 +103,12 @@ class RunLoop {
   private record ToolStep(ToolCall call) implements Next {}
 
   private record End(Ending ending, EventDraft event) implements Next {}
+
+  /** Ask humans about these calls before any of them is made. */
+  private record OpenGates(List<GateRequest> requests) implements Next {}
+
+  /** Every call left waits for a human: let go of the run until the decisions come. */
+  private record Park() implements Next {}
 
   /** One run's journey, from its claim until it ends or this worker must let go. */
   private final class Journey {
@@ -107,6 +124,9 @@ class RunLoop {
     RunState state;
     boolean checkpointDue;
     List<EventDraft> carried = new ArrayList<>();
+    // The run's gated tool calls by id, read when it first has calls pending.
+    Map<String, Gate> gates;
+    final Set<String> ungated = new HashSet<>();
 
     Journey(Run run, ActiveRun control) {
       this.run = run;
@@ -150,17 +170,34 @@ class RunLoop {
           commit(journey, end.ending());
           return;
         }
+        if (next instanceof OpenGates open) {
+          openGates(journey, open.requests());
+          continue;
+        }
+        if (next instanceof Park) {
+          if (park(journey)) {
+            return;
+          }
+          continue;
+        }
         int step = journey.state.steps() + 1;
         switch (next) {
           case ModelStep model ->
               journey.carried.add(journey.drafts.stepStarted(step, StepKind.MODEL));
           case ToolStep tool -> {
             journey.carried.add(journey.drafts.stepStarted(step, StepKind.TOOL));
-            journey.carried.add(
-                journey.drafts.toolStarted(
-                    step, tool.call().id(), tool.call().name(), argumentsForDisplay(tool.call())));
+            if (!refused(journey, tool.call())) {
+              journey.carried.add(
+                  journey.drafts.toolStarted(
+                      step,
+                      tool.call().id(),
+                      tool.call().name(),
+                      argumentsShown(journey, tool.call())));
+            }
           }
           case End end -> throw new IllegalStateException("handled above");
+          case OpenGates open -> throw new IllegalStateException("handled above");
+          case Park park -> throw new IllegalStateException("handled above");
         }
         if (commit(journey, null)) {
           continue;
@@ -170,6 +207,8 @@ class RunLoop {
             case ModelStep model -> callModel(journey, step);
             case ToolStep tool -> callTool(journey, step, tool.call());
             case End end -> throw new IllegalStateException("handled above");
+            case OpenGates open -> throw new IllegalStateException("handled above");
+            case Park park -> throw new IllegalStateException("handled above");
           }
         } catch (StepAbandoned abandoned) {
           // The next plan ends the run (cancelled, timed out) or lets go of it (lease lost).
@@ -187,17 +226,15 @@ class RunLoop {
    * next plan turns into the run's ending.
    */
   private boolean commit(Journey journey, Ending ending) {
-    Commit commit =
-        journey.checkpointDue
-            ? Commit.checkpointing(journey.state)
-            : Commit.eventsOnly(journey.state);
-    journey.carried.forEach(commit::event);
+    Commit commit = carriedCommit(journey);
     if (ending != null) {
       commit.ending(ending);
+      if (journey.gates != null && journey.gates.values().stream().anyMatch(Gate::waiting)) {
+        commit.closingGates();
+      }
     }
     RunJournal.Committed committed = journal.commit(journey.lease, commit);
-    journey.carried = new ArrayList<>();
-    journey.checkpointDue = false;
+    committedCarried(journey);
     if (ending != null && journey.startsChildRuns) {
       // A child still running has nobody left to wait for it (a timed-out parent, say).
       cancellation.cancelChildrenOf(
@@ -210,6 +247,79 @@ class RunLoop {
       return true;
     }
     return false;
+  }
+
+  /** A commit of what the journey carries: its events, and its state as a checkpoint when due. */
+  private static Commit carriedCommit(Journey journey) {
+    Commit commit =
+        journey.checkpointDue
+            ? Commit.checkpointing(journey.state)
+            : Commit.eventsOnly(journey.state);
+    journey.carried.forEach(commit::event);
+    return commit;
+  }
+
+  private static void committedCarried(Journey journey) {
+    journey.carried = new ArrayList<>();
+    journey.checkpointDue = false;
+  }
+
+  /**
+   * Opens a gate per gated call of the turn, with its {@code tool.approval_requested} event and its
+   * approval request, in one commit; no step is taken.
+   */
+  private void openGates(Journey journey, List<GateRequest> requests) {
+    for (GateRequest request : requests) {
+      journey.carried.add(
+          journey.drafts.toolApprovalRequested(
+              request.toolCallId(),
+              request.toolName(),
+              Gate.approvalIdOf(journey.run.id(), request.toolCallId())));
+    }
+    Commit commit = carriedCommit(journey).openGates(journey.run, requests);
+    RunJournal.Committed committed = journal.commit(journey.lease, commit);
+    committedCarried(journey);
+    for (GateRequest request : requests) {
+      journey.gates.put(
+          request.toolCallId(),
+          new Gate(
+              journey.run.id(),
+              request.toolCallId(),
+              Gate.approvalIdOf(journey.run.id(), request.toolCallId()),
+              request.toolName(),
+              request.arguments(),
+              GateStatus.WAITING,
+              null,
+              null,
+              null,
+              List.of()));
+    }
+    if (committed.cancelRequested()) {
+      journey.control.requestStop(ActiveRun.Stop.CANCELLED);
+    }
+  }
+
+  /**
+   * Parks the run until its gates are decided, releasing this worker: true when parked; false when
+   * the worker goes on (every gate was decided meanwhile, or a cancel came in).
+   */
+  private boolean park(Journey journey) {
+    switch (journal.park(journey.lease, carriedCommit(journey))) {
+      case PARKED -> {
+        committedCarried(journey);
+        LOG.debug("Run {} waits for approvals; its worker is free", journey.run.id());
+        return true;
+      }
+      case DECIDED_MEANWHILE -> {
+        journey.gates = gates.ofRun(journey.run.id());
+        return false;
+      }
+      case CANCEL_REQUESTED -> {
+        journey.control.requestStop(ActiveRun.Stop.CANCELLED);
+        return false;
+      }
+    }
+    throw new IllegalStateException("unreachable");
   }
 
   private Next plan(Journey journey) {
@@ -240,7 +350,7 @@ class RunLoop {
       if (state.steps() >= journey.policy.maxSteps()) {
         return maxSteps(journey);
       }
-      return new ToolStep(state.pendingToolCalls().getFirst());
+      return nextToolCall(journey);
     }
     ChatMessage last = state.messages().getLast();
     if (last.role() == ChatMessage.Role.ASSISTANT && last.toolCalls().isEmpty()) {
@@ -250,6 +360,85 @@ class RunLoop {
       return maxSteps(journey);
     }
     return new ModelStep();
+  }
+
+  /**
+   * Among the calls pending: gates to open first (each gated call of the turn asks its approval at
+   * once), then the calls free to go, in order (ungated ones, and gated ones that were decided),
+   * else the run parks until a decision.
+   */
+  private Next nextToolCall(Journey journey) {
+    if (journey.gates == null) {
+      journey.gates = gates.ofRun(journey.run.id());
+    }
+    List<ToolCall> pending = journey.state.pendingToolCalls();
+    List<GateRequest> toOpen = new ArrayList<>();
+    for (ToolCall call : pending) {
+      if (!journey.gates.containsKey(call.id()) && !journey.ungated.contains(call.id())) {
+        gateFor(journey, call).ifPresentOrElse(toOpen::add, () -> journey.ungated.add(call.id()));
+      }
+    }
+    if (!toOpen.isEmpty()) {
+      return new OpenGates(toOpen);
+    }
+    Optional<ToolCall> free = firstFree(journey, pending);
+    if (free.isPresent()) {
+      return new ToolStep(free.get());
+    }
+    journey.gates = gates.ofRun(journey.run.id());
+    return firstFree(journey, pending).<Next>map(ToolStep::new).orElseGet(Park::new);
+  }
+
+  private static Optional<ToolCall> firstFree(Journey journey, List<ToolCall> pending) {
+    return pending.stream()
+        .filter(
+            call -> {
+              Gate gate = journey.gates.get(call.id());
+              return gate == null || !gate.waiting();
+            })
+        .findFirst();
+  }
+
+  /**
+   * The gate a call needs, if any. A call to an unknown tool or with invalid arguments asks no
+   * human: its error goes back to the model first.
+   */
+  private Optional<GateRequest> gateFor(Journey journey, ToolCall call) {
+    Optional<AgentSnapshot.Version> tool = journey.snapshot.tool(call.name());
+    if (tool.isEmpty()) {
+      return Optional.empty();
+    }
+    JsonNode inputSchema = tool.get().spec().path("inputSchema");
+    JsonNode arguments;
+    try {
+      arguments = parseArguments(call);
+    } catch (ToolFailure invalid) {
+      return Optional.empty();
+    }
+    if (schemaErrors(inputSchema, arguments) != null
+        || !needsApproval(journey, tool.get(), arguments)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new GateRequest(
+            call.id(),
+            call.name(),
+            arguments,
+            inputSchema,
+            tool.get().spec().path("risk").asText("low"),
+            statedReason(journey.state, call),
+            journey.state.steps() + 1));
+  }
+
+  /** What the model said in the turn that asked for {@code call}: its stated reason, if any. */
+  private static String statedReason(RunState state, ToolCall call) {
+    for (ChatMessage message : state.messages().reversed()) {
+      if (message.role() == ChatMessage.Role.ASSISTANT
+          && message.toolCalls().stream().anyMatch(asked -> asked.id().equals(call.id()))) {
+        return message.content();
+      }
+    }
+    return null;
   }
 
   private Next finalAnswer(Journey journey, String content) {
@@ -352,7 +541,7 @@ class RunLoop {
     String content;
     EventDraft event;
     try {
-      ToolResult result = invoke(journey, call);
+      ToolResult result = invoke(journey, call, decidedGate(journey, call));
       content = result.content();
       event =
           journey.drafts.toolSucceeded(
@@ -366,12 +555,52 @@ class RunLoop {
               step, call.id(), call.name(), failure.code(), failure.getMessage());
     }
     journey.state =
-        journey.state.afterToolCall(ChatMessage.toolResult(call.id(), call.name(), content));
+        journey.state.afterToolCall(
+            call.id(), ChatMessage.toolResult(call.id(), call.name(), content));
     journey.checkpointDue = true;
     journey.carried.add(event);
   }
 
-  private ToolResult invoke(Journey journey, ToolCall call) {
+  /**
+   * The decided gate of a call, null when it was not gated; a refusal (rejected, expired) ends the
+   * call here with the approver's reason, which goes back to the model.
+   */
+  private static Gate decidedGate(Journey journey, ToolCall call) {
+    Gate gate = journey.gates == null ? null : journey.gates.get(call.id());
+    if (gate == null || gate.status() == GateStatus.APPROVED) {
+      return gate;
+    }
+    if (gate.status() == GateStatus.EXPIRED) {
+      throw new ToolFailure(
+          "approval_expired",
+          "Nobody decided on this call in time; it was not made"
+              + (gate.reason() == null ? "" : ": " + gate.reason()));
+    }
+    throw new ToolFailure(
+        "approval_rejected",
+        "A human rejected this call; it was not made. Reason: "
+            + (gate.reason() == null || gate.reason().isBlank() ? "none given" : gate.reason()));
+  }
+
+  /** Whether a human refused the call (rejected, or let it expire): it is not made. */
+  private static boolean refused(Journey journey, ToolCall call) {
+    Gate gate = journey.gates == null ? null : journey.gates.get(call.id());
+    return gate != null && gate.status() != GateStatus.APPROVED;
+  }
+
+  /** The call's arguments as they will be used: an approver's edits win over the model's. */
+  private static JsonNode approvedArguments(Gate approved) {
+    return approved == null ? null : approved.finalArguments();
+  }
+
+  private static JsonNode argumentsShown(Journey journey, ToolCall call) {
+    Gate gate = journey.gates == null ? null : journey.gates.get(call.id());
+    JsonNode edited =
+        gate != null && gate.status() == GateStatus.APPROVED ? approvedArguments(gate) : null;
+    return edited != null ? edited : argumentsForDisplay(call);
+  }
+
+  private ToolResult invoke(Journey journey, ToolCall call, Gate approved) {
     AgentSnapshot.Version tool =
         journey
             .snapshot
@@ -384,18 +613,11 @@ class RunLoop {
                             + call.name()
                             + "; the tools are "
                             + journey.toolDefinitions.stream().map(ToolDefinition::name).toList()));
-    JsonNode arguments = parseArguments(call);
+    JsonNode edited = approvedArguments(approved);
+    JsonNode arguments = edited != null ? edited : parseArguments(call);
     String invalid = schemaErrors(tool.spec().path("inputSchema"), arguments);
     if (invalid != null) {
       throw new ToolFailure("invalid_arguments", invalid);
-    }
-    if (needsApproval(journey, tool, arguments)) {
-      throw new ToolFailure(
-          "approval_unavailable",
-          "The tool "
-              + call.name()
-              + " needs a human approval, and this service does not pause runs for approvals yet;"
-              + " the call was not made");
     }
     ToolInvocation invocation =
         new ToolInvocation(
@@ -451,7 +673,16 @@ class RunLoop {
     }
   }
 
-  private boolean needsApproval(Journey journey, AgentSnapshot.Version tool, JsonNode arguments) {
+  /**
+   * Whether a call needs a human: a high-risk tool always does (the registry refuses to waive its
+   * approval); otherwise the agent's override for the tool, else the tool's own rule: "always", or
+   * a JSON Schema the arguments match.
+   */
+  private static boolean needsApproval(
+      Journey journey, AgentSnapshot.Version tool, JsonNode arguments) {
+    if ("high".equals(tool.spec().path("risk").asText())) {
+      return true;
+    }
     JsonNode override = journey.policy.toolApproval().path(tool.name());
     JsonNode rule = override.isMissingNode() ? tool.spec().path("approval") : override;
     if (rule.isMissingNode() || rule.isNull() || "never".equals(rule.asText())) {

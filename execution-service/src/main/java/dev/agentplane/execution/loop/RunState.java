@@ -54,13 +54,17 @@ public record RunState(
         repairUsed);
   }
 
-  /** After the first pending tool call: its result appended with its tool call id. */
-  RunState afterToolCall(ChatMessage result) {
+  /**
+   * After a pending tool call: its result appended with its tool call id, the call no longer
+   * pending. Calls are usually answered in order; one waiting for a human lets the calls after it
+   * go first.
+   */
+  RunState afterToolCall(String toolCallId, ChatMessage result) {
     return new RunState(
         seq + 1,
         steps + 1,
         append(result),
-        pendingToolCalls.subList(1, pendingToolCalls.size()),
+        pendingToolCalls.stream().filter(call -> !call.id().equals(toolCallId)).toList(),
         usage,
         costMicros,
         repairUsed);

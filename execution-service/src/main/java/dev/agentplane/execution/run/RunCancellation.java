@@ -1,6 +1,7 @@
 package dev.agentplane.execution.run;
 
 import dev.agentplane.contracts.RunEvent;
+import dev.agentplane.execution.gate.ToolGates;
 import dev.agentplane.execution.stream.RunNotifications;
 import dev.agentplane.kit.problem.ConflictException;
 import dev.agentplane.kit.security.TenantPrincipal;
@@ -13,10 +14,10 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Cooperative cancel: the request is recorded on the run; a queued run ends at once, a running one
- * is stopped by its worker (wherever it runs, woken through {@code NOTIFY}) at the next step
- * boundary, its in-flight model or tool call aborted. Child runs of agent-typed tools are cancelled
- * along.
+ * Cooperative cancel: the request is recorded on the run; a queued run, or one parked for approvals
+ * (whose requests are withdrawn), ends at once, a running one is stopped by its worker (wherever it
+ * runs, woken through {@code NOTIFY}) at the next step boundary, its in-flight model or tool call
+ * aborted. Child runs of agent-typed tools are cancelled along.
  */
 @Singleton
 public class RunCancellation {
@@ -28,16 +29,19 @@ public class RunCancellation {
   private final RunEventLog events;
   private final JdbcOperations jdbc;
   private final TransactionOperations<Connection> transactions;
+  private final ToolGates gates;
 
   RunCancellation(
       RunRepository runs,
       RunEventLog events,
       JdbcOperations jdbc,
-      TransactionOperations<Connection> transactions) {
+      TransactionOperations<Connection> transactions,
+      ToolGates gates) {
     this.runs = runs;
     this.events = events;
     this.jdbc = jdbc;
     this.transactions = transactions;
+    this.gates = gates;
   }
 
   /** Asks for the run to be cancelled; answers the run as it is right after. */
@@ -84,8 +88,8 @@ public class RunCancellation {
     if (locked == null || locked.status().terminal()) {
       return;
     }
-    if (locked.status() == RunStatus.QUEUED) {
-      endQueued(locked);
+    if (locked.status() == RunStatus.QUEUED || locked.status() == RunStatus.WAITING_APPROVAL) {
+      endUnattended(locked);
     } else {
       jdbc.prepareStatement(
           "SELECT pg_notify(?, ?)",
@@ -100,7 +104,8 @@ public class RunCancellation {
     }
   }
 
-  private void endQueued(Run run) {
+  /** Ends a run no worker holds: queued, or parked for approvals (whose requests are withdrawn). */
+  private void endUnattended(Run run) {
     jdbc.prepareStatement(
         """
         UPDATE run SET status = 'cancelled', error_code = 'cancelled', error_message = ?,
@@ -112,6 +117,9 @@ public class RunCancellation {
           statement.setObject(2, run.id());
           return statement.executeUpdate();
         });
+    if (run.status() == RunStatus.WAITING_APPROVAL) {
+      gates.closeWaiting(run.id());
+    }
     long seq = events.reserve(run.id(), 1);
     events.append(
         run.id(),

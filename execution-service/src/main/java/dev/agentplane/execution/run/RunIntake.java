@@ -6,14 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.RunEvent;
 import dev.agentplane.contracts.RunMode;
-import dev.agentplane.contracts.RunRequested;
 import dev.agentplane.execution.loop.LoopSettings;
 import dev.agentplane.execution.registry.AgentNotResolvable;
 import dev.agentplane.execution.registry.AgentSnapshot;
 import dev.agentplane.execution.registry.RegistryClient;
 import dev.agentplane.execution.registry.RegistryUnavailableException;
 import dev.agentplane.kit.json.TenantSchemas;
-import dev.agentplane.kit.outbox.Outbox;
 import dev.agentplane.kit.problem.ConflictException;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.problem.ForbiddenException;
@@ -21,15 +19,12 @@ import dev.agentplane.kit.problem.ServiceUnavailableException;
 import dev.agentplane.kit.problem.ValidationFailedException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
-import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -49,27 +44,24 @@ public class RunIntake {
 
   private final RunRepository runs;
   private final RunEventLog events;
-  private final Outbox outbox;
   private final RegistryClient registry;
   private final TransactionOperations<Connection> transactions;
   private final LoopSettings loop;
-  private final ApplicationEventPublisher<RunAccepted> accepted;
+  private final RunDispatch dispatch;
 
   RunIntake(
       RunRepository runs,
       RunEventLog events,
-      Outbox outbox,
       RegistryClient registry,
       TransactionOperations<Connection> transactions,
       LoopSettings loop,
-      ApplicationEventPublisher<RunAccepted> accepted) {
+      RunDispatch dispatch) {
     this.runs = runs;
     this.events = events;
-    this.outbox = outbox;
     this.registry = registry;
     this.transactions = transactions;
     this.loop = loop;
-    this.accepted = accepted;
+    this.dispatch = dispatch;
   }
 
   /**
@@ -101,7 +93,7 @@ public class RunIntake {
     Run run = newRun(caller, command, parent, snapshot, fingerprint);
     Accepted outcome = write(run, caller, command, fingerprint);
     if (!outcome.replayed()) {
-      accepted.publishEvent(new RunAccepted(run.id()));
+      dispatch.offerLocally(run.id());
     }
     return outcome;
   }
@@ -128,7 +120,12 @@ public class RunIntake {
                       1,
                       run.agentVersion(),
                       run.mode())));
-          outbox.enqueue(dispatch(run, caller));
+          dispatch.enqueue(
+              run,
+              new Requester(
+                  caller.subject(),
+                  caller.roles().stream().map(Role::claimValue).sorted().toList(),
+                  caller.principalType()));
           return new Accepted(run, false);
         });
   }
@@ -238,32 +235,5 @@ public class RunIntake {
         Instant.now(),
         null,
         null);
-  }
-
-  private static RunRequested dispatch(Run run, TenantPrincipal caller) {
-    return new RunRequested(
-        UUID.randomUUID(),
-        Instant.now(),
-        1,
-        run.tenantId(),
-        run.id(),
-        run.agentId().toString(),
-        String.valueOf(run.agentVersion()),
-        run.input(),
-        run.mode(),
-        run.idempotencyKey(),
-        run.metadata().isObject() ? metadataOf(run) : null,
-        new Requester(
-            caller.subject(),
-            caller.roles().stream().map(Role::claimValue).sorted().toList(),
-            caller.principalType()));
-  }
-
-  private static Map<String, String> metadataOf(Run run) {
-    Map<String, String> labels = new LinkedHashMap<>();
-    run.metadata()
-        .fields()
-        .forEachRemaining(field -> labels.put(field.getKey(), field.getValue().asText()));
-    return labels;
   }
 }

@@ -105,6 +105,13 @@ public class RunRepository {
         "SELECT " + COLUMNS + " FROM run WHERE id = ?", statement -> statement.setObject(1, runId));
   }
 
+  /** The run, its row locked until the caller's transaction ends; any tenant. */
+  public Optional<Run> lock(UUID runId) {
+    return one(
+        "SELECT " + COLUMNS + " FROM run WHERE id = ? FOR UPDATE",
+        statement -> statement.setObject(1, runId));
+  }
+
   Optional<Run> findByIdempotencyKey(String tenantId, String key) {
     return one(
         "SELECT " + COLUMNS + " FROM run WHERE tenant_id = ? AND idempotency_key = ?",

@@ -153,11 +153,8 @@ class CancelIT extends ExecutionTestSupport {
 
   /** Waits at most {@link #PROMPTLY} for the run to reach {@code status}. */
   private JsonNode awaitStatus(String token, JsonNode run, String status) {
-    String path = "/v1/runs/" + run.path("id").asText();
-    return await("run to be " + status)
-        .atMost(status.equals("running") ? Duration.ofSeconds(20) : PROMPTLY)
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> get(token, path), body -> status.equals(body.path("status").asText()));
+    return awaitStatus(
+        token, run, status, status.equals("running") ? Duration.ofSeconds(20) : PROMPTLY);
   }
 
   private static void awaitEvent(SseStream stream, String name) {

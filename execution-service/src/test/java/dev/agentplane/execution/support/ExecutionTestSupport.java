@@ -89,6 +89,15 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
             body -> TERMINAL.contains(body.path("status").asText()));
   }
 
+  /** Waits, up to {@code within}, for the run to show {@code status}; returns it then. */
+  protected JsonNode awaitStatus(String token, JsonNode run, String status, Duration within) {
+    String path = "/v1/runs/" + run.path("id").asText();
+    return await("run " + run.path("id").asText() + " to be " + status)
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> get(token, path), body -> status.equals(body.path("status").asText()));
+  }
+
   /**
    * Opens the run's event stream ({@code GET /v1/runs/{id}/events}{@code query}) with these extra
    * headers; the caller closes it.

@@ -9,20 +9,15 @@ import dev.agentplane.contracts.ApprovalDecided;
 import dev.agentplane.contracts.ApprovalKind;
 import dev.agentplane.contracts.ApprovalOutcome;
 import dev.agentplane.contracts.ApprovalSubject;
-import dev.agentplane.contracts.EventEnvelope;
 import dev.agentplane.contracts.ResourceKind;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
-import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.producer.KafkaProducer;
 
 /** Agents and tools put into the real registry the way builders do: created, then promoted. */
 public final class RegistryFixture {
@@ -133,18 +128,7 @@ public final class RegistryFixture {
             null,
             List.of("fixture-approver"),
             Instant.now());
-    try (KafkaProducer<String, byte[]> producer = TestKafka.get().newProducer()) {
-      producer
-          .send(
-              EventEnvelope.toKafkaRecord(
-                  decision, URI.create("urn:agentplane:test-approver"), decision.aggregateId()))
-          .get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("Could not publish the review decision", e);
-    }
+    ApprovalService.publish(decision);
   }
 
   private String builder(String tenant) {

@@ -36,6 +36,23 @@ public final class ScriptedAgent {
     return this;
   }
 
+  /**
+   * A turn asking for several calls at once, as a model's parallel tool calls: {@code tool,
+   * arguments} pairs, in order.
+   */
+  public ScriptedAgent callsAtOnce(String... toolsAndArguments) {
+    ObjectNode turn = ServiceApi.JSON.createObjectNode();
+    ArrayNode calls = turn.putArray("toolCalls");
+    for (int i = 0; i + 1 < toolsAndArguments.length; i += 2) {
+      calls
+          .addObject()
+          .put("tool", toolsAndArguments[i])
+          .set("arguments", json(toolsAndArguments[i + 1]));
+    }
+    script.add(turn);
+    return this;
+  }
+
   /** A turn answering with this JSON value (a JSON string: {@code "'text'"}). */
   public ScriptedAgent answers(String answer) {
     ObjectNode turn = ServiceApi.JSON.createObjectNode();

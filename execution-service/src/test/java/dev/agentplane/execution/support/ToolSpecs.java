@@ -3,8 +3,12 @@ package dev.agentplane.execution.support;
 import static dev.agentplane.execution.support.SpecJson.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Specs of low-risk tools that need no approval, as a builder registers them. */
+/**
+ * Specs of low-risk tools that need no approval, as a builder registers them, and the same with an
+ * approval rule ({@link #gated}).
+ */
 public final class ToolSpecs {
 
   private ToolSpecs() {}
@@ -48,6 +52,23 @@ public final class ToolSpecs {
             + "','type':'agent','agent':{'name':'"
             + agent
             + "'},'inputSchema':{'type':'object'},'risk':'low','approval':'never'}");
+  }
+
+  /**
+   * {@code spec} with its approval rule replaced: {@code "'always'"}, or a JSON Schema the
+   * arguments must match for a call to wait for a human.
+   */
+  public static JsonNode gated(JsonNode spec, String approvalRule) {
+    ObjectNode gated = spec.deepCopy();
+    gated.set("approval", json(approvalRule));
+    return gated;
+  }
+
+  /** {@code spec} as a high-risk tool, which always waits for a human whatever its rule says. */
+  public static JsonNode highRisk(JsonNode spec) {
+    ObjectNode risky = gated(spec, "'always'").deepCopy();
+    risky.put("risk", "high");
+    return risky;
   }
 
   private static JsonNode builtin(String name, String inputSchema) {
