@@ -5,7 +5,7 @@ import static dev.agentplane.execution.support.SpecJson.json;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.execution.loop.JournalCommitLoop;
 import dev.agentplane.execution.support.RegistryFixture;
-import dev.agentplane.execution.support.RegistryProcess;
+import dev.agentplane.execution.support.ServiceProcess;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
@@ -67,7 +67,7 @@ public final class RunThroughputBench {
     TestKafka kafka = TestKafka.get();
     kafka.createTopics(Topics.ALL.toArray(String[]::new));
     TestPostgres.TestDatabase database = TestPostgres.get().createDatabase("RunThroughputBench");
-    RegistryProcess.get();
+    ServiceProcess.sharedRegistry();
     try (ApplicationContext context =
         ApplicationContext.builder()
             .properties(
@@ -78,7 +78,8 @@ public final class RunThroughputBench {
                     "datasources.default.maximum-pool-size", String.valueOf(POOL),
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "agentplane.jwt.secret", TestTokens.SECRET,
-                    "micronaut.http.services.registry.url", RegistryProcess.get().uri().toString(),
+                    "micronaut.http.services.registry.url",
+                        ServiceProcess.sharedRegistry().uri().toString(),
                     "micronaut.server.port", "-1"))
             .start()) {
       EmbeddedServer server = context.getBean(EmbeddedServer.class);

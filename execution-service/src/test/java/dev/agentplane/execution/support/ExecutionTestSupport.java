@@ -1,14 +1,11 @@
 package dev.agentplane.execution.support;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.testkit.RealInfrastructure;
 import dev.agentplane.testkit.ServiceApi;
-import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -28,8 +25,7 @@ import java.util.UUID;
  */
 public abstract class ExecutionTestSupport implements RealInfrastructure {
 
-  protected static final Set<String> TERMINAL =
-      Set.of("succeeded", "failed", "cancelled", "timed_out");
+  protected static final Set<String> TERMINAL = RunClient.TERMINAL;
 
   protected final TestTokens tokens = TestTokens.standard();
   protected final RegistryFixture registry = new RegistryFixture();
@@ -40,12 +36,18 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
     return new ServiceApi(server.getURI());
   }
 
+  /** The run API of the service under test. */
+  protected RunClient runs() {
+    return new RunClient(server.getURI());
+  }
+
   @Override
   public Map<String, String> getProperties() {
     // The run-request listener subscribes at start-up; its topic must exist by then.
     TestKafka.get().createTopics(Topics.ALL.toArray(String[]::new));
     Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
-    properties.put("micronaut.http.services.registry.url", RegistryProcess.get().uri().toString());
+    properties.put(
+        "micronaut.http.services.registry.url", ServiceProcess.sharedRegistry().uri().toString());
     properties.put("agentplane.execution.outbound.allowed-hosts", "127.0.0.1");
     properties.put("agentplane.execution.workers.sweep-every", "1s");
     properties.putAll(settings());
@@ -73,29 +75,17 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
 
   /** Starts a production run as {@code token}; asserts the 202 and returns the run. */
   protected JsonNode start(String token, String body) {
-    Reply accepted = api().post("/v1/runs", token, body);
-    assertThat(accepted.status()).as(accepted.raw()).isEqualTo(202);
-    return accepted.body();
+    return runs().start(token, body);
   }
 
   /** Waits for the run to end and returns it as the API shows it then. */
   protected JsonNode awaitEnd(String token, JsonNode run) {
-    String path = "/v1/runs/" + run.path("id").asText();
-    return await("run " + run.path("id").asText() + " to end")
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .until(
-            () -> api().get(path, token).body(),
-            body -> TERMINAL.contains(body.path("status").asText()));
+    return runs().awaitEnd(token, run);
   }
 
   /** Waits, up to {@code within}, for the run to show {@code status}; returns it then. */
   protected JsonNode awaitStatus(String token, JsonNode run, String status, Duration within) {
-    String path = "/v1/runs/" + run.path("id").asText();
-    return await("run " + run.path("id").asText() + " to be " + status)
-        .atMost(within)
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> get(token, path), body -> status.equals(body.path("status").asText()));
+    return runs().awaitStatus(token, run, status, within);
   }
 
   /**
@@ -104,21 +94,12 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
    */
   protected SseStream openEvents(
       String token, JsonNode run, String query, Map<String, String> headers) {
-    SseStream stream =
-        SseStream.open(
-            server.getURI(),
-            "/v1/runs/" + run.path("id").asText() + "/events" + query,
-            token,
-            headers);
-    assertThat(stream.status()).as(stream.body()).isEqualTo(200);
-    return stream;
+    return runs().openEvents(token, run, query, headers);
   }
 
   /** Every event of the run, read through its SSE stream from the start until the stream ends. */
   protected List<SseStream.SseEvent> events(String token, JsonNode run) {
-    try (SseStream stream = openEvents(token, run, "", Map.of())) {
-      return stream.untilEnd(Duration.ofSeconds(30));
-    }
+    return runs().events(token, run);
   }
 
   /** The events with this name, in order. */
@@ -132,9 +113,7 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
   }
 
   protected JsonNode get(String token, String path) {
-    Reply reply = api().get(path, token);
-    assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
-    return reply.body();
+    return runs().get(token, path);
   }
 
   /**

@@ -1,0 +1,291 @@
+package dev.agentplane.execution.support;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.agentplane.testkit.TestPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One AgentPlane service in a child JVM, started from its module's build output ({@code
+ * target/classes} and the {@code target/runtime-classpath.txt} every module records) as the
+ * devstack starts it, on the test JVM's PostgreSQL and Kafka: a real process that tests can crash.
+ *
+ * <p>It keeps its port and its log file across {@link #restart()}s, so clients need no new address
+ * and the log tells the whole story. {@link #kill()} is a crash (SIGKILL: no shutdown hook runs,
+ * leases are left to lapse); {@link #stop()} is an operator's stop (SIGTERM: the service shuts down
+ * gracefully).
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+  private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(120);
+  private static final Duration GRACEFUL_STOP_WITHIN = Duration.ofSeconds(30);
+  private static final Duration EXIT_AFTER_KILL_WITHIN = Duration.ofSeconds(10);
+
+  /** How a JVM killed by SIGKILL (signal 9) exits, as {@link Process#exitValue()} reports it. */
+  private static final int KILLED_BY_SIGKILL = 128 + 9;
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private static ServiceProcess sharedRegistry;
+
+  private final ServiceSpec spec;
+  private final int port;
+  private final Path log;
+  private volatile Process process;
+
+  private ServiceProcess(ServiceSpec spec, int port, Path log) {
+    this.spec = spec;
+    this.port = port;
+    this.log = log;
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(this::destroyNow, "stop-" + spec.name() + "-on-exit"));
+  }
+
+  /** Starts the service and waits until its {@code /health} answers 200. */
+  public static ServiceProcess start(ServiceSpec spec) {
+    ServiceProcess service = launch(spec);
+    service.awaitHealthy();
+    return service;
+  }
+
+  /**
+   * Starts the service without waiting for it, so that several start side by side; {@link
+   * #awaitHealthy()} then waits for each.
+   */
+  public static ServiceProcess launch(ServiceSpec spec) {
+    try {
+      ServiceProcess service =
+          new ServiceProcess(spec, freePort(), Files.createTempFile(spec.name() + "-", ".log"));
+      service.startProcess();
+      return service;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not start " + spec.name(), e);
+    }
+  }
+
+  /**
+   * The real registry that every test of this JVM shares, started on first use on a database of its
+   * own: the execution service resolves agents and reads secrets over real HTTP with real JWTs. Its
+   * Kafka consumers are the only registry in their consumer group, so it sees every promotion
+   * decision; restarting it keeps its address.
+   */
+  public static synchronized ServiceProcess sharedRegistry() {
+    if (sharedRegistry == null) {
+      sharedRegistry =
+          start(
+              ServiceSpec.registry(
+                  "registry", TestPostgres.get().createDatabase("registry-for-execution")));
+    }
+    return sharedRegistry;
+  }
+
+  public String name() {
+    return spec.name();
+  }
+
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /** The process id of the JVM running now. */
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    Process running = process;
+    return running != null && running.isAlive();
+  }
+
+  /** Waits until {@code /health} answers 200; fails with the log's tail if the process exits. */
+  public void awaitHealthy() {
+    Process running = process;
+    try {
+      await(spec.name() + "'s /health")
+          .atMost(HEALTHY_WITHIN)
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                if (!running.isAlive()) {
+                  throw new IllegalStateException(
+                      spec.name() + " exited with " + running.exitValue() + ":\n" + logTail(80));
+                }
+                return healthy();
+              });
+    } catch (RuntimeException e) {
+      running.destroyForcibly();
+      throw new IllegalStateException(
+          spec.name() + " did not become healthy; its log ends:\n" + logTail(80), e);
+    }
+  }
+
+  /**
+   * Crashes the service: SIGKILL, so nothing of it runs any more (no shutdown hook, no lease
+   * released, no Kafka group left). Returns once it is gone, and checks that the signal was
+   * SIGKILL: {@link Process#destroyForcibly()} promises only "forcibly".
+   */
+  public void kill() {
+    Process running = process;
+    ProcessHandle handle = running.toHandle();
+    running.destroyForcibly();
+    int exit = awaitExit(running, EXIT_AFTER_KILL_WITHIN);
+    if (exit != KILLED_BY_SIGKILL || handle.isAlive()) {
+      throw new IllegalStateException(
+          spec.name() + " (pid " + handle.pid() + ") ended with " + exit + ", not by SIGKILL");
+    }
+    note("killed (SIGKILL), exit " + exit);
+  }
+
+  /** Stops the service gracefully (SIGTERM: its shutdown hooks run) and waits until it exited. */
+  public void stop() {
+    Process running = process;
+    if (running == null || !running.isAlive()) {
+      return;
+    }
+    running.destroy();
+    try {
+      note("stopped (SIGTERM), exit " + awaitExit(running, GRACEFUL_STOP_WITHIN));
+    } catch (IllegalStateException tooSlow) {
+      running.destroyForcibly();
+      awaitExit(running, EXIT_AFTER_KILL_WITHIN);
+      throw new IllegalStateException(
+          spec.name() + " did not stop within " + GRACEFUL_STOP_WITHIN + "; killed", tooSlow);
+    }
+  }
+
+  /** Stops the service if it runs, starts it again on the same port, and waits until healthy. */
+  public void restart() {
+    stop();
+    startProcess();
+    awaitHealthy();
+  }
+
+  /** Starts the service again if it is not running (after {@link #kill()}, say). */
+  public void ensureRunning() {
+    if (!isAlive()) {
+      startProcess();
+      awaitHealthy();
+    }
+  }
+
+  /** The last {@code lines} lines of the log (every start of this service appends to it). */
+  public String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log);
+      return "["
+          + log
+          + "]\n"
+          + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "[" + log + " unreadable: " + e + "]";
+    }
+  }
+
+  /** Stops the service gracefully. */
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private void startProcess() {
+    Path module = spec.module().toAbsolutePath().normalize();
+    Path classes = module.resolve("target/classes");
+    Path recorded = module.resolve("target/runtime-classpath.txt");
+    if (!Files.isDirectory(classes) || !Files.isRegularFile(recorded)) {
+      throw new IllegalStateException(
+          module.getFileName()
+              + " is not built: run ./mvnw -pl "
+              + module.getFileName()
+              + " -am package -DskipTests (the reactor build does it before this module)");
+    }
+    try {
+      List<String> command = new ArrayList<>();
+      command.add(ProcessHandle.current().info().command().orElse("java"));
+      command.addAll(spec.jvmFlags());
+      command.add("-cp");
+      command.add(classes + File.pathSeparator + Files.readString(recorded).strip());
+      command.add(spec.mainClass());
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().putAll(spec.environment());
+      builder.environment().put("AGENTPLANE_HTTP_PORT", String.valueOf(port));
+      note("starting on port " + port);
+      process = builder.start();
+      note("started, pid " + process.pid());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not start " + spec.name(), e);
+    }
+  }
+
+  private boolean healthy() {
+    try {
+      return HTTP.send(
+                  HttpRequest.newBuilder(uri().resolve("/health"))
+                      .timeout(Duration.ofSeconds(2))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
+    } catch (IOException notYet) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private int awaitExit(Process running, Duration within) {
+    try {
+      if (!running.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException(spec.name() + " still runs after " + within);
+      }
+      return running.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A line of the test's own in the service's log, so the log shows what the test did to it. */
+  private void note(String what) {
+    try {
+      Files.writeString(
+          log,
+          "=== " + Instant.now() + " [test] " + spec.name() + " " + what + " ===\n",
+          StandardOpenOption.APPEND);
+    } catch (IOException ignored) {
+      // The note only helps reading the log; the test goes on without it.
+    }
+  }
+
+  private void destroyNow() {
+    Process running = process;
+    if (running != null) {
+      running.destroyForcibly();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
