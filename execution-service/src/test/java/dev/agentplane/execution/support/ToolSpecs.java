@@ -44,6 +44,28 @@ public final class ToolSpecs {
             + "},'inputSchema':{'type':'object'},'risk':'low','approval':'never'}");
   }
 
+  /**
+   * A payment API's {@code POST url} with {@code {"amount": <amount>, "to": "<to>"}} as its body
+   * ({@code url} may use {@code {to}} too): a call that pays twice if it is made twice, unless the
+   * API deduplicates it by its {@code Idempotency-Key}, which {@code idempotent} declares.
+   */
+  public static JsonNode payment(String url, boolean idempotent) {
+    ObjectNode spec =
+        (ObjectNode)
+            json(
+                "{'description':'Pays an amount to a payee','type':'http','inputSchema':"
+                    + "{'type':'object','properties':{'amount':{'type':'number'},"
+                    + "'to':{'type':'string'}},'required':['amount','to']},"
+                    + "'risk':'low','approval':'never'}");
+    spec.putObject("http")
+        .put("method", "POST")
+        .put("url", url)
+        .put("body", "{\"amount\": {amount}, \"to\": \"{to}\"}")
+        .put("timeoutMs", 30000)
+        .put("idempotent", idempotent);
+    return spec;
+  }
+
   /** An agent-typed tool running the agent {@code agent}, taking any object. */
   public static JsonNode agent(String agent) {
     return json(
