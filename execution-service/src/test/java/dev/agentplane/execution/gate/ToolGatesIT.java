@@ -432,7 +432,7 @@ class ToolGatesIT extends ExecutionTestSupport {
     assertThat(awaitEnd(token, run).path("status").asText()).isEqualTo("succeeded");
   }
 
-  private ApprovalDecided decision(
+  private static ApprovalDecided decision(
       String tenant,
       JsonNode run,
       String callId,
@@ -440,20 +440,8 @@ class ToolGatesIT extends ExecutionTestSupport {
       JsonNode finalArguments,
       JsonNode diff,
       String reason) {
-    return new ApprovalDecided(
-        UUID.randomUUID(),
-        Instant.now(),
-        1,
-        tenant,
-        Gate.approvalIdOf(runId(run), callId),
-        ApprovalKind.TOOL_CALL,
-        ApprovalSubject.toolCall(runId(run), callId),
-        outcome,
-        finalArguments,
-        diff,
-        reason,
-        outcome == ApprovalOutcome.EXPIRED ? List.of() : List.of("approver-1"),
-        Instant.now());
+    return ApprovalService.decision(
+        tenant, runId(run), callId, outcome, finalArguments, diff, reason);
   }
 
   private static UUID runId(JsonNode run) {
