@@ -8,8 +8,16 @@ import dev.agentplane.execution.registry.AgentSnapshot;
  * defaults.
  *
  * @param tokenBudget null when the agent sets none
+ * @param askOnUnknownOutcome whether a started call that may have happened before a crash, and is
+ *     not safe to repeat, waits for a human to allow the retry ({@code onUnknownOutcome: ask}, the
+ *     default) rather than failing the run ({@code fail})
  */
-record AgentPolicy(int maxSteps, int timeoutSeconds, Long tokenBudget, JsonNode toolApproval) {
+record AgentPolicy(
+    int maxSteps,
+    int timeoutSeconds,
+    Long tokenBudget,
+    JsonNode toolApproval,
+    boolean askOnUnknownOutcome) {
 
   static AgentPolicy of(AgentSnapshot snapshot, LoopSettings defaults) {
     JsonNode policy = snapshot.spec().path("policy");
@@ -17,6 +25,7 @@ record AgentPolicy(int maxSteps, int timeoutSeconds, Long tokenBudget, JsonNode 
         policy.path("maxSteps").asInt(defaults.defaultMaxSteps()),
         policy.path("timeoutSeconds").asInt((int) defaults.defaultTimeout().toSeconds()),
         policy.hasNonNull("tokenBudget") ? policy.path("tokenBudget").asLong() : null,
-        policy.path("toolApproval"));
+        policy.path("toolApproval"),
+        !"fail".equals(policy.path("onUnknownOutcome").asText()));
   }
 }

@@ -3,6 +3,7 @@ package dev.agentplane.execution.loop;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.contracts.RunEvent;
 import dev.agentplane.contracts.StepKind;
+import dev.agentplane.execution.tool.ToolInvocation;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -76,7 +77,8 @@ final class EventDrafts {
             step,
             toolCallId,
             toolName,
-            arguments);
+            arguments,
+            ToolInvocation.idempotencyKeyOf(runId, toolCallId));
   }
 
   EventDraft toolSucceeded(

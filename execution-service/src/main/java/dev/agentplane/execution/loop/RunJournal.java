@@ -185,6 +185,28 @@ public class RunJournal {
   }
 
   /**
+   * How many times a call of the run was started ({@code tool.started} events): a call started
+   * under an earlier lease and still pending may or may not have happened.
+   */
+  int toolStarts(UUID runId, String toolCallId) {
+    return transactions.executeRead(
+        status ->
+            jdbc.prepareStatement(
+                """
+                SELECT count(*) FROM run_event
+                WHERE run_id = ? AND type = 'tool.started' AND data ->> 'toolCallId' = ?
+                """,
+                statement -> {
+                  statement.setObject(1, runId);
+                  statement.setString(2, toolCallId);
+                  try (ResultSet rows = statement.executeQuery()) {
+                    rows.next();
+                    return rows.getInt(1);
+                  }
+                }));
+  }
+
+  /**
    * Extends every lease still current; answers the runs whose lease was not (taken over or ended),
    * which their workers must stop.
    */

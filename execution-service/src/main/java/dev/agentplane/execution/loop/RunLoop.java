@@ -37,6 +37,7 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -127,6 +128,8 @@ class RunLoop {
     // The run's gated tool calls by id, read when it first has calls pending.
     Map<String, Gate> gates;
     final Set<String> ungated = new HashSet<>();
+    // Per pending call, how often earlier holders of the run started it (read once per claim).
+    final Map<String, Integer> earlierStarts = new HashMap<>();
 
     Journey(Run run, ActiveRun control) {
       this.run = run;
@@ -374,7 +377,22 @@ class RunLoop {
     List<ToolCall> pending = journey.state.pendingToolCalls();
     List<GateRequest> toOpen = new ArrayList<>();
     for (ToolCall call : pending) {
-      if (!journey.gates.containsKey(call.id()) && !journey.ungated.contains(call.id())) {
+      if (uncertain(journey, call)) {
+        if (!journey.policy.askOnUnknownOutcome()) {
+          return failed(
+              journey,
+              "outcome_unknown",
+              "The call "
+                  + call.id()
+                  + " of "
+                  + call.name()
+                  + " started before its worker stopped, may or may not have happened, and is"
+                  + " not safe to repeat; the agent's policy says to fail (onUnknownOutcome)");
+        }
+        if (!journey.gates.containsKey(retryKey(journey, call))) {
+          toOpen.add(retryRequest(journey, call));
+        }
+      } else if (!journey.gates.containsKey(call.id()) && !journey.ungated.contains(call.id())) {
         gateFor(journey, call).ifPresentOrElse(toOpen::add, () -> journey.ungated.add(call.id()));
       }
     }
@@ -389,14 +407,77 @@ class RunLoop {
     return firstFree(journey, pending).<Next>map(ToolStep::new).orElseGet(Park::new);
   }
 
-  private static Optional<ToolCall> firstFree(Journey journey, List<ToolCall> pending) {
+  private Optional<ToolCall> firstFree(Journey journey, List<ToolCall> pending) {
     return pending.stream()
         .filter(
             call -> {
-              Gate gate = journey.gates.get(call.id());
+              Gate gate = gateOf(journey, call);
               return gate == null || !gate.waiting();
             })
         .findFirst();
+  }
+
+  /**
+   * The gate that decides a call: the one asking whether to retry it when it is uncertain, else its
+   * own approval gate; null when nothing gates it.
+   */
+  private Gate gateOf(Journey journey, ToolCall call) {
+    if (journey.gates == null) {
+      return null;
+    }
+    return journey.gates.get(uncertain(journey, call) ? retryKey(journey, call) : call.id());
+  }
+
+  /**
+   * Whether a pending call may or may not have happened: an earlier holder of the run recorded it
+   * as started (then crashed or lost its lease) and the tool is not safe to repeat. Builtin tools
+   * are pure, an http tool marked {@code idempotent} (or a GET) is deduplicated downstream by its
+   * {@code Idempotency-Key}, and an agent tool finds its child run by its idempotency key: those
+   * are simply called again.
+   */
+  private boolean uncertain(Journey journey, ToolCall call) {
+    if (journey.run.epoch() <= 1) {
+      return false;
+    }
+    Optional<AgentSnapshot.Version> tool = journey.snapshot.tool(call.name());
+    if (tool.isEmpty() || safeToRepeat(tool.get().spec())) {
+      return false;
+    }
+    return earlierStarts(journey, call) > 0;
+  }
+
+  private int earlierStarts(Journey journey, ToolCall call) {
+    return journey.earlierStarts.computeIfAbsent(
+        call.id(), id -> journal.toolStarts(journey.run.id(), id));
+  }
+
+  private static boolean safeToRepeat(JsonNode toolSpec) {
+    return switch (toolSpec.path("type").asText()) {
+      case "builtin", "agent" -> true;
+      case "http" ->
+          toolSpec.path("http").path("idempotent").asBoolean(false)
+              || "GET".equals(toolSpec.path("http").path("method").asText());
+      default -> false;
+    };
+  }
+
+  /** The gate asking whether to retry an uncertain call: one per attempt that was cut short. */
+  private String retryKey(Journey journey, ToolCall call) {
+    return call.id() + "#retry-" + earlierStarts(journey, call);
+  }
+
+  private GateRequest retryRequest(Journey journey, ToolCall call) {
+    AgentSnapshot.Version tool = journey.snapshot.tool(call.name()).orElseThrow();
+    return new GateRequest(
+        retryKey(journey, call),
+        call.name(),
+        argumentsForDisplay(call),
+        tool.spec().path("inputSchema"),
+        tool.spec().path("risk").asText("low"),
+        "This call started before the worker making it stopped (a crash or a lost lease), so it"
+            + " may or may not have happened, and the tool is not safe to repeat. Approve to call"
+            + " it again; reject to tell the agent its outcome is unknown.",
+        journey.state.steps() + 1);
   }
 
   /**
@@ -565,10 +646,17 @@ class RunLoop {
    * The decided gate of a call, null when it was not gated; a refusal (rejected, expired) ends the
    * call here with the approver's reason, which goes back to the model.
    */
-  private static Gate decidedGate(Journey journey, ToolCall call) {
-    Gate gate = journey.gates == null ? null : journey.gates.get(call.id());
+  private Gate decidedGate(Journey journey, ToolCall call) {
+    Gate gate = gateOf(journey, call);
     if (gate == null || gate.status() == GateStatus.APPROVED) {
       return gate;
+    }
+    if (!gate.toolCallId().equals(call.id())) {
+      throw new ToolFailure(
+          "outcome_unknown",
+          "The call may or may not have happened (its worker stopped while making it), and a"
+              + " human chose not to repeat it"
+              + (gate.reason() == null || gate.reason().isBlank() ? "" : ": " + gate.reason()));
     }
     if (gate.status() == GateStatus.EXPIRED) {
       throw new ToolFailure(
@@ -583,8 +671,8 @@ class RunLoop {
   }
 
   /** Whether a human refused the call (rejected, or let it expire): it is not made. */
-  private static boolean refused(Journey journey, ToolCall call) {
-    Gate gate = journey.gates == null ? null : journey.gates.get(call.id());
+  private boolean refused(Journey journey, ToolCall call) {
+    Gate gate = gateOf(journey, call);
     return gate != null && gate.status() != GateStatus.APPROVED;
   }
 
@@ -593,8 +681,8 @@ class RunLoop {
     return approved == null ? null : approved.finalArguments();
   }
 
-  private static JsonNode argumentsShown(Journey journey, ToolCall call) {
-    Gate gate = journey.gates == null ? null : journey.gates.get(call.id());
+  private JsonNode argumentsShown(Journey journey, ToolCall call) {
+    Gate gate = gateOf(journey, call);
     JsonNode edited =
         gate != null && gate.status() == GateStatus.APPROVED ? approvedArguments(gate) : null;
     return edited != null ? edited : argumentsForDisplay(call);

@@ -27,6 +27,11 @@ public record ToolInvocation(
    * with the same key), so a downstream service can deduplicate: {@code <run id>:<tool call id>}.
    */
   public String idempotencyKey() {
+    return idempotencyKeyOf(runId, toolCallId);
+  }
+
+  /** The idempotency key of a run's tool call. */
+  public static String idempotencyKeyOf(UUID runId, String toolCallId) {
     return runId + ":" + toolCallId;
   }
 }

@@ -16,6 +16,7 @@ import dev.agentplane.contracts.Topics;
 import dev.agentplane.execution.loop.RunWorkers;
 import dev.agentplane.execution.support.ApprovalService;
 import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.execution.support.ScriptedAgent;
 import dev.agentplane.execution.support.SseStream;
 import dev.agentplane.execution.support.SseStream.SseEvent;
 import dev.agentplane.execution.support.ToolSpecs;
@@ -187,17 +188,11 @@ class ToolGatesIT extends ExecutionTestSupport {
 
   @Test
   void anExpiredRequestEndsTheCallAsRejected() {
-    String tenant = newTenant();
-    registry.activeTool(tenant, "echo", ToolSpecs.gated(ToolSpecs.echo(), "'always'"));
-    registry.activeAgent(
-        tenant,
-        "waiter",
-        aScriptedAgent().tools("echo").calls("echo", "{}").answers("'gave up'").build());
-    String token = operator(tenant);
-    JsonNode run = start(token, "{\"agent\":\"waiter\",\"input\":\"go\"}");
-    awaitStatus(token, run, "waiting_approval", SOON);
-    String callId =
-        firstEvent(token, run, "tool.approval_requested").data().path("toolCallId").asText();
+    Parked parked = parkedOnOneGatedEcho(aScriptedAgent().calls("echo", "{}").answers("'gave up'"));
+    String tenant = parked.tenant();
+    String token = parked.token();
+    JsonNode run = parked.run();
+    String callId = parked.callId();
 
     ApprovalService.publish(
         decision(tenant, run, callId, ApprovalOutcome.EXPIRED, null, null, null));
@@ -279,17 +274,12 @@ class ToolGatesIT extends ExecutionTestSupport {
 
   @Test
   void aDecisionDeliveredTwiceOrDecidedAgainHasNoSecondEffect() {
-    String tenant = newTenant();
-    registry.activeTool(tenant, "echo", ToolSpecs.gated(ToolSpecs.echo(), "'always'"));
-    registry.activeAgent(
-        tenant,
-        "once",
-        aScriptedAgent().tools("echo").calls("echo", "{'n': 1}").answers("'ok'").build());
-    String token = operator(tenant);
-    JsonNode run = start(token, "{\"agent\":\"once\",\"input\":\"go\"}");
-    awaitStatus(token, run, "waiting_approval", SOON);
-    String callId =
-        firstEvent(token, run, "tool.approval_requested").data().path("toolCallId").asText();
+    Parked parked =
+        parkedOnOneGatedEcho(aScriptedAgent().calls("echo", "{'n': 1}").answers("'ok'"));
+    String tenant = parked.tenant();
+    String token = parked.token();
+    JsonNode run = parked.run();
+    String callId = parked.callId();
     ApprovalDecided approve =
         decision(tenant, run, callId, ApprovalOutcome.APPROVED, null, null, null);
 
@@ -366,17 +356,11 @@ class ToolGatesIT extends ExecutionTestSupport {
 
   @Test
   void cancellingAWaitingRunEndsItAtOnceAndALateDecisionChangesNothing() {
-    String tenant = newTenant();
-    registry.activeTool(tenant, "echo", ToolSpecs.gated(ToolSpecs.echo(), "'always'"));
-    registry.activeAgent(
-        tenant,
-        "cancelme",
-        aScriptedAgent().tools("echo").calls("echo", "{}").answers("'no'").build());
-    String token = operator(tenant);
-    JsonNode run = start(token, "{\"agent\":\"cancelme\",\"input\":\"go\"}");
-    awaitStatus(token, run, "waiting_approval", SOON);
-    String callId =
-        firstEvent(token, run, "tool.approval_requested").data().path("toolCallId").asText();
+    Parked parked = parkedOnOneGatedEcho(aScriptedAgent().calls("echo", "{}").answers("'no'"));
+    String tenant = parked.tenant();
+    String token = parked.token();
+    JsonNode run = parked.run();
+    String callId = parked.callId();
 
     Reply cancelled =
         api()
@@ -401,22 +385,13 @@ class ToolGatesIT extends ExecutionTestSupport {
 
   @Test
   void timeSpentWaitingForAHumanIsNotChargedToTheRunsTimeLimit() {
-    String tenant = newTenant();
-    registry.activeTool(tenant, "echo", ToolSpecs.gated(ToolSpecs.echo(), "'always'"));
-    registry.activeAgent(
-        tenant,
-        "slowhuman",
-        aScriptedAgent()
-            .tools("echo")
-            .calls("echo", "{}")
-            .answers("'fine'")
-            .policy("{'timeoutSeconds': 2}")
-            .build());
-    String token = operator(tenant);
-    JsonNode run = start(token, "{\"agent\":\"slowhuman\",\"input\":\"go\"}");
-    awaitStatus(token, run, "waiting_approval", SOON);
-    String callId =
-        firstEvent(token, run, "tool.approval_requested").data().path("toolCallId").asText();
+    Parked parked =
+        parkedOnOneGatedEcho(
+            aScriptedAgent().calls("echo", "{}").answers("'fine'").policy("{'timeoutSeconds': 2}"));
+    String tenant = parked.tenant();
+    String token = parked.token();
+    JsonNode run = parked.run();
+    String callId = parked.callId();
     Instant parkedAt = Instant.now();
     // The run's two seconds pass while it is parked; nothing may time it out meanwhile.
     await("the run's time limit to pass while parked")
@@ -432,7 +407,23 @@ class ToolGatesIT extends ExecutionTestSupport {
     assertThat(awaitEnd(token, run).path("status").asText()).isEqualTo("succeeded");
   }
 
-  private ApprovalDecided decision(
+  /** A run of a new tenant parked on a call of {@code echo}, which always needs approval. */
+  private record Parked(String tenant, String token, JsonNode run, String callId) {}
+
+  /** Starts a run of {@code agent} (which calls {@code echo}) and waits for it to park. */
+  private Parked parkedOnOneGatedEcho(ScriptedAgent agent) {
+    String tenant = newTenant();
+    registry.activeTool(tenant, "echo", ToolSpecs.gated(ToolSpecs.echo(), "'always'"));
+    registry.activeAgent(tenant, "gated", agent.tools("echo").build());
+    String token = operator(tenant);
+    JsonNode run = start(token, "{\"agent\":\"gated\",\"input\":\"go\"}");
+    awaitStatus(token, run, "waiting_approval", SOON);
+    String callId =
+        firstEvent(token, run, "tool.approval_requested").data().path("toolCallId").asText();
+    return new Parked(tenant, token, run, callId);
+  }
+
+  private static ApprovalDecided decision(
       String tenant,
       JsonNode run,
       String callId,
@@ -440,20 +431,8 @@ class ToolGatesIT extends ExecutionTestSupport {
       JsonNode finalArguments,
       JsonNode diff,
       String reason) {
-    return new ApprovalDecided(
-        UUID.randomUUID(),
-        Instant.now(),
-        1,
-        tenant,
-        Gate.approvalIdOf(runId(run), callId),
-        ApprovalKind.TOOL_CALL,
-        ApprovalSubject.toolCall(runId(run), callId),
-        outcome,
-        finalArguments,
-        diff,
-        reason,
-        outcome == ApprovalOutcome.EXPIRED ? List.of() : List.of("approver-1"),
-        Instant.now());
+    return ApprovalService.decision(
+        tenant, runId(run), callId, outcome, finalArguments, diff, reason);
   }
 
   private static UUID runId(JsonNode run) {

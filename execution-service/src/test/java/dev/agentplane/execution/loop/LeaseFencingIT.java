@@ -1,9 +1,11 @@
 package dev.agentplane.execution.loop;
 
+import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.agentplane.contracts.StepKind;
 import dev.agentplane.execution.model.ChatMessage;
@@ -11,6 +13,7 @@ import dev.agentplane.execution.model.TokenUsage;
 import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunStatus;
 import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.execution.support.ToolSpecs;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -46,11 +49,20 @@ class LeaseFencingIT extends ExecutionTestSupport {
   private static final Duration LONG_LEASE = Duration.ofMinutes(5);
 
   @Inject RunJournal journal;
+  @Inject RunWorkers workers;
   @Inject DataSource injected;
 
   @Override
   protected Map<String, String> settings() {
-    return Map.of("agentplane.execution.workers.sweep-every", "1h");
+    return Map.of(
+        "agentplane.execution.workers.sweep-every",
+        "1h",
+        // Workers hold leases of a second and never renew them: a worker busy for longer is as
+        // good as paused past its lease (a long GC), which is what the worker-level test needs.
+        "agentplane.execution.workers.lease-duration",
+        "1s",
+        "agentplane.execution.workers.renew-every",
+        "1h");
   }
 
   @Test
@@ -142,6 +154,53 @@ class LeaseFencingIT extends ExecutionTestSupport {
   }
 
   /** Waits for the short lease to lapse and claims the run as {@code owner}. */
+  @Test
+  void aWorkerPausedPastItsLeaseWritesNothingOnceTheRunWasTakenOver() {
+    String tenant = newTenant();
+    registry.activeTool(tenant, "sleep", ToolSpecs.sleep());
+    registry.activeAgent(
+        tenant,
+        "sleeper",
+        aScriptedAgent()
+            .tools("sleep")
+            .calls("sleep", "{'milliseconds': 2500}")
+            .answers("'rested'")
+            .build());
+    JsonNode run = start(operator(tenant), "{\"agent\":\"sleeper\",\"input\":\"rest\"}");
+    UUID runId = UUID.fromString(run.path("id").asText());
+    await("the worker to start its tool call")
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                count(
+                        "SELECT count(*) FROM run_event WHERE run_id = ? AND type = 'tool.started'",
+                        runId)
+                    == 1);
+
+    // The worker sleeps through its one-second lease without renewing it; another takes over.
+    Lease current = takeOver(runId, "worker-b");
+    assertThat(current.epoch()).isEqualTo(2);
+    Map<String, Object> atTakeOver = runRow(runId);
+    long events = count("SELECT count(*) FROM run_event WHERE run_id = ?", runId);
+    long checkpoints = count("SELECT count(*) FROM run_checkpoint WHERE run_id = ?", runId);
+    long outbox =
+        count("SELECT count(*) FROM outbox_event WHERE message_key = ?", runId.toString());
+
+    await("the paused worker to wake up, try its commit and stop")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> !workers.executing(runId));
+
+    assertThat(runRow(runId)).isEqualTo(atTakeOver);
+    assertThat(count("SELECT count(*) FROM run_event WHERE run_id = ?", runId)).isEqualTo(events);
+    assertThat(count("SELECT count(*) FROM run_checkpoint WHERE run_id = ?", runId))
+        .isEqualTo(checkpoints);
+    assertThat(count("SELECT count(*) FROM outbox_event WHERE message_key = ?", runId.toString()))
+        .isEqualTo(outbox);
+    // The new holder's writes still go through.
+    journal.commit(current, anEnding(current));
+    assertThat(runRow(runId).get("status")).isEqualTo("succeeded");
+  }
+
   private Lease takeOver(UUID runId, String owner) {
     Run claimed =
         await("the first lease to lapse")

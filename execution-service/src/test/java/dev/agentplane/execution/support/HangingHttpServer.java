@@ -30,6 +30,7 @@ public final class HangingHttpServer implements AutoCloseable {
 
   private final ServerSocket listening;
   private final List<String> requestLines = new CopyOnWriteArrayList<>();
+  private final List<String> requestHeads = new CopyOnWriteArrayList<>();
   private final AtomicInteger abortedByClient = new AtomicInteger();
   private final AtomicInteger answered = new AtomicInteger();
   private volatile boolean answering;
@@ -55,6 +56,23 @@ public final class HangingHttpServer implements AutoCloseable {
   /** The request line of every request received, e.g. {@code GET /slow HTTP/1.1}. */
   public List<String> requestLines() {
     return List.copyOf(requestLines);
+  }
+
+  /**
+   * The value of header {@code name} (case-insensitive) in every request received, in order; null
+   * for a request without it.
+   */
+  public List<String> headerValues(String name) {
+    return requestHeads.stream()
+        .map(
+            head ->
+                head.lines()
+                    .skip(1)
+                    .filter(line -> line.regionMatches(true, 0, name + ":", 0, name.length() + 1))
+                    .map(line -> line.substring(name.length() + 1).strip())
+                    .findFirst()
+                    .orElse(null))
+        .toList();
   }
 
   /** Requests whose client closed the connection while the server held them. */
@@ -95,7 +113,9 @@ public final class HangingHttpServer implements AutoCloseable {
   private void hold(Socket connection) {
     try (connection) {
       InputStream in = connection.getInputStream();
-      requestLines.add(readHead(in).lines().findFirst().orElse(""));
+      String head = readHead(in);
+      requestHeads.add(head);
+      requestLines.add(head.lines().findFirst().orElse(""));
       // Polls the socket: a read that times out means the client still waits; -1 or a reset
       // means it gave up.
       connection.setSoTimeout(20);

@@ -152,8 +152,11 @@ public sealed interface RunEvent extends PlatformEvent {
    * Execution emits before it calls a tool.
    *
    * @param toolCallId the model's id of the call; with the run id, the call's idempotency key
-   * @param arguments the arguments as the model produced them (never secret values: those are
-   *     resolved into headers at call time)
+   * @param arguments the arguments the call is made with: the model's, or an approver's edits
+   *     (never secret values: those are resolved into headers at call time)
+   * @param idempotencyKey the key the call carries downstream ({@code <run id>:<tool call id>});
+   *     recorded before the call is made, so that after a crash the next worker knows the call may
+   *     have happened; null in events written before it was added
    */
   @EventType("dev.agentplane.run.tool_started")
   record ToolStarted(
@@ -167,8 +170,38 @@ public sealed interface RunEvent extends PlatformEvent {
       int step,
       String toolCallId,
       String toolName,
-      JsonNode arguments)
+      JsonNode arguments,
+      String idempotencyKey)
       implements RunEvent {
+
+    /** Transitional: a tool.started without its key, as code written before the key was added. */
+    public ToolStarted(
+        UUID eventId,
+        Instant occurredAt,
+        int schemaVersion,
+        String tenantId,
+        UUID runId,
+        UUID agentId,
+        long sequence,
+        int step,
+        String toolCallId,
+        String toolName,
+        JsonNode arguments) {
+      this(
+          eventId,
+          occurredAt,
+          schemaVersion,
+          tenantId,
+          runId,
+          agentId,
+          sequence,
+          step,
+          toolCallId,
+          toolName,
+          arguments,
+          null);
+    }
+
     @Override
     public String streamName() {
       return "tool.started";

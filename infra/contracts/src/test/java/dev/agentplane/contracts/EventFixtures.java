@@ -244,7 +244,8 @@ final class EventFixtures {
         2,
         "call_8f3a",
         "wire-transfer",
-        transferArguments(1250.75));
+        transferArguments(1250.75),
+        "0c3a5b52-8a0e-4d8f-9a43-5d3c1f0e2b11:call_8f3a");
   }
 
   static ToolSucceeded aToolSucceeded(String tenant) {
