@@ -12,10 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.contracts.ApprovalDecided;
-import dev.agentplane.contracts.ApprovalKind;
 import dev.agentplane.contracts.ApprovalOutcome;
-import dev.agentplane.contracts.ApprovalSubject;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.execution.support.ApprovalService;
 import dev.agentplane.execution.support.ChildServices;
@@ -62,9 +59,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Real crashes: two execution service instances in child JVMs share a database and their Kafka
  * consumer groups; a test kills one with SIGKILL at a chosen moment (during a model call, during a
- * tool call, while a run waits for a human, in the middle of 200 runs) and the other must finish
- * every run from its last checkpoint, after the dead worker's lease lapsed (3 s here), with every
- * side effect taken once and every run's event stream without gaps or duplicates.
+ * tool call, while a run waits for a human, in the middle of 200 runs). Once the dead worker's
+ * lease lapsed (3 s here) the other instance takes its runs over from their last checkpoints, and
+ * every run ends, every side effect is taken once (a call that is not safe to repeat only when a
+ * human says so), and every run's event stream has no gap and no duplicate. The killed instance is
+ * started again in the background, as a supervisor would; it is back only well after the takeover.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CrashRecoveryIT {
@@ -101,8 +100,7 @@ class CrashRecoveryIT {
   }
 
   @Test
-  void
-      aWorkerKilledDuringAModelCallIsReplacedOnceItsLeaseLapsesAndTheRunFinishesFromItsCheckpoint() {
+  void killedDuringAModelCallTheRunIsTakenOverAndFinishesFromItsCheckpoint() {
     String tenant = newTenant();
     CountDownLatch never = new CountDownLatch(1);
     try (FakeOpenAiServer openAi = FakeOpenAiServer.start()) {
@@ -118,7 +116,7 @@ class CrashRecoveryIT {
         awaitEvent(stream, "model.delta");
       }
       ServiceProcess holder = instanceRunning(run);
-      holder.kill();
+      crash(holder);
 
       RunClient survivor = client(other(holder));
       JsonNode ended = survivor.awaitEnd(token, run, TAKEOVER_WITHIN);
@@ -146,8 +144,7 @@ class CrashRecoveryIT {
   }
 
   @Test
-  void
-      aWorkerKilledWhileAnIdempotentHttpCallIsOutIsReplacedAndTheCallRepeatedWithTheSameKeyTakesEffectOnce() {
+  void killedDuringAnIdempotentHttpCallTheCallIsRepeatedWithItsKeyAndTakesEffectOnce() {
     String tenant = newTenant();
     registry.activeTool(tenant, "pay", ToolSpecs.payment(api.url("/payments"), true));
     registry.activeAgent(
@@ -165,7 +162,7 @@ class CrashRecoveryIT {
       // The payment was made; its answer is held back, so no worker has recorded it.
       await("the payment to arrive").atMost(Duration.ofSeconds(30)).until(() -> api.holding() == 1);
       ServiceProcess holder = instanceRunning(run);
-      holder.kill();
+      crash(holder);
 
       RunClient survivor = client(other(holder));
       JsonNode ended = survivor.awaitEnd(token, run, TAKEOVER_WITHIN);
@@ -179,6 +176,9 @@ class CrashRecoveryIT {
       assertThat(names(events)).containsSubsequence("tool.started", "run.resumed", "tool.started");
 
       String key = run.path("id").asText() + ":" + callId;
+      assertThat(started)
+          .extracting(event -> event.path("idempotencyKey").asText())
+          .containsOnly(key);
       assertThat(api.requestsWithKey(key))
           .as("the call was repeated with the same Idempotency-Key")
           .hasSize(2)
@@ -192,7 +192,7 @@ class CrashRecoveryIT {
   }
 
   @Test
-  void aRunWaitingForApprovalWhenItsInstanceIsKilledIsResumedByTheSurvivorOnceDecided() {
+  void killedWhileARunWaitsForApprovalTheRunResumesElsewhereOnceDecided() {
     String tenant = newTenant();
     registry.activeTool(tenant, "lookup", ToolSpecs.httpGet(api.url("/accounts/ACME"), 30_000));
     registry.activeTool(
@@ -219,26 +219,13 @@ class CrashRecoveryIT {
       api.release();
     }
     client(parkedBy).awaitStatus(token, run, "waiting_approval", Duration.ofSeconds(30));
-    parkedBy.kill();
+    crash(parkedBy);
 
     RunClient survivor = client(other(parkedBy));
-    SseEvent asked = eventsSoFar(survivor, token, run, "tool.approval_requested").getLast();
-    String callId = asked.path("toolCallId").asText();
+    String callId = gateAskedFor(survivor, token, run);
     ApprovalService.publish(
-        new ApprovalDecided(
-            UUID.randomUUID(),
-            Instant.now(),
-            1,
-            tenant,
-            UUID.fromString(asked.path("approvalId").asText()),
-            ApprovalKind.TOOL_CALL,
-            ApprovalSubject.toolCall(UUID.fromString(run.path("id").asText()), callId),
-            ApprovalOutcome.APPROVED,
-            null,
-            null,
-            null,
-            List.of("approver-1"),
-            Instant.now()));
+        ApprovalService.decision(
+            tenant, runId(run), callId, ApprovalOutcome.APPROVED, null, null, null));
 
     JsonNode ended = survivor.awaitEnd(token, run, TAKEOVER_WITHIN);
     assertThat(ended.path("status").asText()).as(ended.toString()).isEqualTo("succeeded");
@@ -252,14 +239,94 @@ class CrashRecoveryIT {
             "tool.succeeded",
             "run.succeeded");
     assertThat(effectsOf(run))
-        .extracting(effect -> effect.path())
+        .extracting(Effect::path)
         .containsExactly("/accounts/ACME", "/payments");
   }
 
   @Test
-  void
-      twoInstancesShareTwoHundredRunsAndWhenOneIsKilledMidwayTheOtherEndsEveryRunWithOneEffectEach()
-          throws Exception {
+  void killedDuringANonIdempotentCallTheCallIsMadeAgainOnlyIfAHumanApproves() {
+    String tenant = newTenant();
+    registry.activeTool(tenant, "transfer", ToolSpecs.payment(api.url("/transfers"), false));
+    registry.activeAgent(
+        tenant,
+        "mover",
+        aScriptedAgent()
+            .tools("transfer")
+            .calls("transfer", "{'amount': 5, 'to': 'ACME'}")
+            .answers("'moved: {{tool.transfer}}'")
+            .build());
+    String token = operator(tenant);
+    api.holdNext(2);
+    try {
+      JsonNode retried = client(first).start(token, "{\"agent\":\"mover\",\"input\":\"one\"}");
+      JsonNode refused = client(first).start(token, "{\"agent\":\"mover\",\"input\":\"two\"}");
+      // Both transfers reached the API; neither answer did.
+      await("both transfers to arrive")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> api.holding() == 2);
+      ServiceProcess holder = instanceRunning(retried);
+      assertThat(instanceRunning(refused))
+          .as("both runs on the instance that took them")
+          .isSameAs(holder);
+      crash(holder);
+
+      RunClient survivor = client(other(holder));
+      survivor.awaitStatus(token, retried, "waiting_approval", TAKEOVER_WITHIN);
+      survivor.awaitStatus(token, refused, "waiting_approval", TAKEOVER_WITHIN);
+      String retryGate = gateAskedFor(survivor, token, retried);
+      String refusedGate = gateAskedFor(survivor, token, refused);
+      assertThat(retryGate).endsWith("#retry-1");
+      String retriedKey = idempotencyKeyOf(retried, retryGate);
+      String refusedKey = idempotencyKeyOf(refused, refusedGate);
+      assertThat(api.requestsWithKey(retriedKey)).as("not repeated on its own").hasSize(1);
+      assertThat(api.requestsWithKey(refusedKey)).as("not repeated on its own").hasSize(1);
+
+      ApprovalService.publish(
+          ApprovalService.decision(
+              tenant, runId(retried), retryGate, ApprovalOutcome.APPROVED, null, null, null));
+      ApprovalService.publish(
+          ApprovalService.decision(
+              tenant,
+              runId(refused),
+              refusedGate,
+              ApprovalOutcome.REJECTED,
+              null,
+              null,
+              "the transfer went through, I checked"));
+
+      assertThat(survivor.awaitEnd(token, retried, TAKEOVER_WITHIN).path("status").asText())
+          .isEqualTo("succeeded");
+      assertThat(survivor.awaitEnd(token, refused, TAKEOVER_WITHIN).path("status").asText())
+          .isEqualTo("succeeded");
+      assertThat(api.requestsWithKey(retriedKey))
+          .as("made again, with its key, once a human approved")
+          .hasSize(2);
+      assertThat(api.requestsWithKey(refusedKey)).as("never made again").hasSize(1);
+      List<SseEvent> refusedEvents = gapFreeEvents(survivor, token, refused);
+      assertThat(named(refusedEvents, "tool.failed"))
+          .singleElement()
+          .satisfies(
+              failed -> {
+                assertThat(failed.path("errorCode").asText()).isEqualTo("outcome_unknown");
+                assertThat(failed.path("message").asText()).contains("went through, I checked");
+              });
+      List<SseEvent> retriedEvents = gapFreeEvents(survivor, token, retried);
+      assertThat(names(retriedEvents))
+          .containsSubsequence(
+              "tool.started",
+              "run.resumed",
+              "tool.approval_requested",
+              "tool.approval_decided",
+              "tool.started",
+              "tool.succeeded",
+              "run.succeeded");
+    } finally {
+      api.release();
+    }
+  }
+
+  @Test
+  void killedMidwayThroughTwoHundredRunsEveryRunEndsWithOneEffect() throws Exception {
     String tenant = newTenant();
     registry.activeTool(tenant, "ticket", ToolSpecs.payment(api.url("/tickets"), true));
     registry.activeAgent(
@@ -278,10 +345,10 @@ class CrashRecoveryIT {
     try {
       for (int i = 0; i < MANY_RUNS; i++) {
         if (i == MANY_RUNS / 2) {
-          first.kill();
+          crash(first);
           killedAt = Instant.now();
         }
-        ServiceProcess target = i % 2 == 0 && first.isAlive() ? first : second;
+        ServiceProcess target = i % 2 == 0 && i < MANY_RUNS / 2 ? first : second;
         JsonNode run =
             client(target)
                 .start(token, "{\"agent\":\"ticketing\",\"input\":{\"customer\":\"c-" + i + "\"}}");
@@ -404,6 +471,16 @@ class CrashRecoveryIT {
         .env("AGENTPLANE_EXECUTION_WORKERS_UNCLAIMED_AFTER", "3s");
   }
 
+  /**
+   * Kills the instance (SIGKILL) and starts it again in the background, as its supervisor would: it
+   * comes back well after the run's lease lapsed, so the other instance takes the run over, and the
+   * next test finds both instances running without waiting for a whole start.
+   */
+  private static void crash(ServiceProcess instance) {
+    instance.kill();
+    instance.startAgainInBackground();
+  }
+
   private ServiceProcess instanceRunning(JsonNode run) {
     return instanceRunning(run, database, List.of(first, second));
   }
@@ -437,6 +514,25 @@ class CrashRecoveryIT {
         return rows.next() ? Optional.ofNullable(rows.getString(1)) : Optional.empty();
       }
     }
+  }
+
+  /**
+   * The gate of the run's latest approval request, as gates name tool calls: the call's id, or
+   * {@code <call id>#retry-<n>} for one asking whether to retry an uncertain call.
+   */
+  private static String gateAskedFor(RunClient instance, String token, JsonNode run) {
+    return eventsSoFar(instance, token, run, "tool.approval_requested")
+        .getLast()
+        .path("toolCallId")
+        .asText();
+  }
+
+  private static String idempotencyKeyOf(JsonNode run, String retryGate) {
+    return run.path("id").asText() + ":" + retryGate.substring(0, retryGate.indexOf('#'));
+  }
+
+  private static UUID runId(JsonNode run) {
+    return UUID.fromString(run.path("id").asText());
   }
 
   private ServiceProcess other(ServiceProcess instance) {

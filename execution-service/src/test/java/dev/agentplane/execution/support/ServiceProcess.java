@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,6 +49,7 @@ public final class ServiceProcess implements AutoCloseable {
   private final int port;
   private final Path log;
   private volatile Process process;
+  private volatile CompletableFuture<Void> startingAgain;
 
   private ServiceProcess(ServiceSpec spec, int port, Path log) {
     this.spec = spec;
@@ -176,12 +178,35 @@ public final class ServiceProcess implements AutoCloseable {
     awaitHealthy();
   }
 
-  /** Starts the service again if it is not running (after {@link #kill()}, say). */
+  /**
+   * Starts the service again if it is not running (after {@link #kill()}, say), or waits for the
+   * start {@link #startAgainInBackground()} began.
+   */
   public void ensureRunning() {
+    CompletableFuture<Void> pending = startingAgain;
+    if (pending != null) {
+      startingAgain = null;
+      pending.join();
+    }
     if (!isAlive()) {
       startProcess();
       awaitHealthy();
     }
+  }
+
+  /**
+   * Starts the service again on another thread, as a supervisor brings back a crashed process,
+   * while the test goes on; {@link #ensureRunning()} waits for it.
+   */
+  public void startAgainInBackground() {
+    startingAgain =
+        CompletableFuture.runAsync(
+            () -> {
+              if (!isAlive()) {
+                startProcess();
+                awaitHealthy();
+              }
+            });
   }
 
   /** The last {@code lines} lines of the log (every start of this service appends to it). */
