@@ -5,15 +5,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.RunEvent;
-import dev.agentplane.contracts.RunMode;
-import dev.agentplane.contracts.RunRequested;
 import dev.agentplane.execution.loop.LoopSettings;
 import dev.agentplane.execution.registry.AgentNotResolvable;
 import dev.agentplane.execution.registry.AgentSnapshot;
 import dev.agentplane.execution.registry.RegistryClient;
 import dev.agentplane.execution.registry.RegistryUnavailableException;
 import dev.agentplane.kit.json.TenantSchemas;
-import dev.agentplane.kit.outbox.Outbox;
 import dev.agentplane.kit.problem.ConflictException;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.problem.ForbiddenException;
@@ -21,15 +18,12 @@ import dev.agentplane.kit.problem.ServiceUnavailableException;
 import dev.agentplane.kit.problem.ValidationFailedException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
-import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -49,27 +43,24 @@ public class RunIntake {
 
   private final RunRepository runs;
   private final RunEventLog events;
-  private final Outbox outbox;
+  private final RunDispatch dispatch;
   private final RegistryClient registry;
   private final TransactionOperations<Connection> transactions;
   private final LoopSettings loop;
-  private final ApplicationEventPublisher<RunAccepted> accepted;
 
   RunIntake(
       RunRepository runs,
       RunEventLog events,
-      Outbox outbox,
+      RunDispatch dispatch,
       RegistryClient registry,
       TransactionOperations<Connection> transactions,
-      LoopSettings loop,
-      ApplicationEventPublisher<RunAccepted> accepted) {
+      LoopSettings loop) {
     this.runs = runs;
     this.events = events;
-    this.outbox = outbox;
+    this.dispatch = dispatch;
     this.registry = registry;
     this.transactions = transactions;
     this.loop = loop;
-    this.accepted = accepted;
   }
 
   /**
@@ -81,7 +72,7 @@ public class RunIntake {
    * @throws ValidationFailedException when the agent does not exist or the input does not match
    */
   public Accepted accept(TenantPrincipal caller, RunCommand command, Parent parent) {
-    authorize(caller, command.mode());
+    RunAccess.mayStart(caller, command.mode());
     String fingerprint = command.fingerprint();
     if (command.idempotencyKey() != null) {
       var earlier =
@@ -101,7 +92,7 @@ public class RunIntake {
     Run run = newRun(caller, command, parent, snapshot, fingerprint);
     Accepted outcome = write(run, caller, command, fingerprint);
     if (!outcome.replayed()) {
-      accepted.publishEvent(new RunAccepted(run.id()));
+      dispatch.committed(run.id());
     }
     return outcome;
   }
@@ -115,22 +106,24 @@ public class RunIntake {
                     .orElseThrow();
             return replay(earlier, caller, fingerprint);
           }
-          events.append(
-              run.id(),
-              List.of(
-                  new RunEvent.RunQueued(
-                      UUID.randomUUID(),
-                      run.createdAt(),
-                      1,
-                      run.tenantId(),
-                      run.id(),
-                      run.agentId(),
-                      1,
-                      run.agentVersion(),
-                      run.mode())));
-          outbox.enqueue(dispatch(run, caller));
+          events.append(run.id(), List.of(queued(run)));
+          dispatch.enqueue(run, caller);
           return new Accepted(run, false);
         });
+  }
+
+  /** The first event of a new run (sequence 1, which its {@code last_seq} starts at). */
+  static RunEvent.RunQueued queued(Run run) {
+    return new RunEvent.RunQueued(
+        UUID.randomUUID(),
+        run.createdAt(),
+        1,
+        run.tenantId(),
+        run.id(),
+        run.agentId(),
+        1,
+        run.agentVersion(),
+        run.mode());
   }
 
   /** Who a Kafka request acts for, as its event says (the producer vouched for it). */
@@ -138,19 +131,6 @@ public class RunIntake {
     var roles = EnumSet.noneOf(Role.class);
     requester.roles().forEach(claim -> Role.fromClaim(claim).ifPresent(roles::add));
     return new TenantPrincipal(tenantId, requester.subject(), roles, requester.principalType());
-  }
-
-  private static void authorize(TenantPrincipal caller, RunMode mode) {
-    if (mode == RunMode.PRODUCTION && !caller.hasAnyRole(Role.OPERATOR)) {
-      throw new ForbiddenException(
-          "production-run-forbidden",
-          "Production runs need the operator or admin role in tenant " + caller.tenantId());
-    }
-    if (mode == RunMode.DEBUG && (caller.isService() || !caller.hasAnyRole(Role.BUILDER))) {
-      throw new ForbiddenException(
-          "debug-run-forbidden",
-          "Debug runs are for builder or admin users, never for service principals");
-    }
   }
 
   private AgentSnapshot resolve(String tenantId, RunCommand command) {
@@ -237,33 +217,7 @@ public class RunIntake {
         null,
         Instant.now(),
         null,
+        null,
         null);
-  }
-
-  private static RunRequested dispatch(Run run, TenantPrincipal caller) {
-    return new RunRequested(
-        UUID.randomUUID(),
-        Instant.now(),
-        1,
-        run.tenantId(),
-        run.id(),
-        run.agentId().toString(),
-        String.valueOf(run.agentVersion()),
-        run.input(),
-        run.mode(),
-        run.idempotencyKey(),
-        run.metadata().isObject() ? metadataOf(run) : null,
-        new Requester(
-            caller.subject(),
-            caller.roles().stream().map(Role::claimValue).sorted().toList(),
-            caller.principalType()));
-  }
-
-  private static Map<String, String> metadataOf(Run run) {
-    Map<String, String> labels = new LinkedHashMap<>();
-    run.metadata()
-        .fields()
-        .forEachRemaining(field -> labels.put(field.getKey(), field.getValue().asText()));
-    return labels;
   }
 }
