@@ -246,6 +246,7 @@ public class RunRepository {
         """
         UPDATE run SET status = 'queued', output = NULL, error_code = NULL, error_message = NULL,
             finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL, deadline_at = NULL,
+            time_left_ms = NULL,
             cancel_requested_at = NULL, cancel_requested_by = NULL, cancel_reason = NULL,
             checkpoints_pruned = false
         WHERE tenant_id = ? AND id = ? AND status = ANY(?)
