@@ -7,7 +7,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** A run as stored: the request, the snapshot it runs, and where it stands. */
+/**
+ * A run as stored: the request, the snapshot it runs, and where it stands.
+ *
+ * @param forkedFrom the checkpoint this run was forked from; null for a run started by a request
+ */
 public record Run(
     UUID id,
     String tenantId,
@@ -44,4 +48,9 @@ public record Run(
     Instant deadlineAt,
     Instant createdAt,
     Instant startedAt,
-    Instant finishedAt) {}
+    Instant finishedAt,
+    ForkOrigin forkedFrom) {
+
+  /** The checkpoint a forked run starts from: checkpoint {@code seq} of run {@code runId}. */
+  public record ForkOrigin(UUID runId, int seq) {}
+}

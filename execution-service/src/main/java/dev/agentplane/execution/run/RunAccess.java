@@ -1,5 +1,6 @@
 package dev.agentplane.execution.run;
 
+import dev.agentplane.contracts.RunMode;
 import dev.agentplane.kit.problem.ForbiddenException;
 import dev.agentplane.kit.problem.NotFoundException;
 import dev.agentplane.kit.security.Role;
@@ -7,10 +8,11 @@ import dev.agentplane.kit.security.TenantPrincipal;
 import java.util.UUID;
 
 /**
- * Who may see and steer a run. Decision: a run is visible to its creator and to the tenant's
+ * Who may start, see and steer a run. Decision: a run is visible to its creator and to the tenant's
  * operators and admins (ARCHITECTURE.md); anyone else gets the 404 of a run that does not exist.
- * Only the creator and admins cancel or read checkpoints: an operator reads another's run but gets
- * a 403 when cancelling it, since it can already see the run exists.
+ * Only the creator and admins cancel, resume, fork or read checkpoints: an operator reads another's
+ * run but gets a 403 when cancelling it, since it can already see the run exists. A service
+ * principal resumes only the runs it created, and never forks (a fork is a debug run).
  */
 public final class RunAccess {
 
@@ -35,6 +37,46 @@ public final class RunAccess {
           "not-run-owner", "Only the run's creator or an admin may " + action + " this run");
     }
     return run;
+  }
+
+  /**
+   * Whether the caller may start a run of this mode at all, whatever the run: production runs are
+   * for operators and admins, debug runs for builder and admin users, never service principals.
+   */
+  static void mayStart(TenantPrincipal caller, RunMode mode) {
+    if (mode == RunMode.PRODUCTION && !caller.hasAnyRole(Role.OPERATOR)) {
+      throw new ForbiddenException(
+          "production-run-forbidden",
+          "Production runs need the operator or admin role in tenant " + caller.tenantId());
+    }
+    if (mode == RunMode.DEBUG && (caller.isService() || !caller.hasAnyRole(Role.BUILDER))) {
+      throw new ForbiddenException(
+          "debug-run-forbidden",
+          "Debug runs are for builder or admin users, never for service principals");
+    }
+  }
+
+  /**
+   * For resume: as {@link #steerable}, except that an admin's say over others' runs is a person's:
+   * a service principal resumes only the runs it created, whatever its roles, since a resume starts
+   * spending again on someone else's behalf.
+   */
+  static Run resumable(TenantPrincipal caller, Run run) {
+    steerable(caller, run, "resume");
+    if (caller.isService() && !isCreator(caller, run)) {
+      throw new ForbiddenException(
+          "not-run-owner", "A service principal may only resume the runs it created");
+    }
+    return run;
+  }
+
+  /**
+   * For fork: the fork is a debug run ({@link #mayStart}, checked before the run is looked up,
+   * since it does not depend on the run) that copies the run's checkpoint, so it needs the same
+   * rights as reading the checkpoints.
+   */
+  static Run forkable(TenantPrincipal caller, Run run) {
+    return steerable(caller, run, "fork");
   }
 
   /** Whether the caller sees every run of the tenant in lists, not only its own. */

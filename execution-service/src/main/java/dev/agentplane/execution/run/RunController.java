@@ -26,21 +26,36 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Set;
 
-/** The runs API: start, list, read, cancel, checkpoints; and the tenant's usage. */
+/**
+ * The runs API: start, list, read, cancel, resume, fork, checkpoints, audit; and the tenant's
+ * usage.
+ */
 @Controller
 @Secured(SecurityRule.IS_AUTHENTICATED)
 class RunController {
 
   private static final Duration DEFAULT_USAGE_WINDOW = Duration.ofDays(30);
 
+  /** The longest {@code reason} of a cancel, a resume or a fork. */
+  static final int MAX_REASON = 1000;
+
   private final RunIntake intake;
   private final RunQueries queries;
   private final RunCancellation cancellation;
+  private final RunResumption resumption;
+  private final RunForking forking;
 
-  RunController(RunIntake intake, RunQueries queries, RunCancellation cancellation) {
+  RunController(
+      RunIntake intake,
+      RunQueries queries,
+      RunCancellation cancellation,
+      RunResumption resumption,
+      RunForking forking) {
     this.intake = intake;
     this.queries = queries;
     this.cancellation = cancellation;
+    this.resumption = resumption;
+    this.forking = forking;
   }
 
   @Post("/v1/runs")
@@ -77,9 +92,38 @@ class RunController {
       TenantPrincipal principal, @PathVariable String id, @Nullable @Body String body) {
     String reason =
         JsonRequestBody.parse(body == null ? "" : body, Set.of("reason"))
-            .optionalText("reason", 1000);
+            .optionalText("reason", MAX_REASON);
     return HttpResponse.accepted()
         .body(RunView.of(cancellation.cancel(principal, RunAccess.runIdOf(id), reason)));
+  }
+
+  /** 202: the run is queued again; it continues when a worker claims it. */
+  @Post("/v1/runs/{id}/resume")
+  @Consumes(MediaType.APPLICATION_JSON)
+  HttpResponse<RunView> resume(
+      TenantPrincipal principal, @PathVariable String id, @Nullable @Body String body) {
+    String reason =
+        JsonRequestBody.parse(body == null ? "" : body, Set.of("reason"))
+            .optionalText("reason", MAX_REASON);
+    return HttpResponse.accepted()
+        .body(RunView.of(resumption.resume(principal, RunAccess.runIdOf(id), reason)));
+  }
+
+  /** 202 + {@code Location}, like {@code POST /v1/runs}: the fork is a new queued run. */
+  @Post("/v1/runs/{id}/fork")
+  @Consumes(MediaType.APPLICATION_JSON)
+  HttpResponse<RunView> fork(
+      TenantPrincipal principal, @PathVariable String id, @Nullable @Body String body) {
+    RunView fork =
+        RunView.of(
+            forking.fork(
+                principal, RunAccess.runIdOf(id), ForkRequest.read(body == null ? "" : body)));
+    return HttpResponse.accepted(URI.create(fork.links().self())).body(fork);
+  }
+
+  @Get("/v1/runs/{id}/audit")
+  List<RunAuditTrail.EntryView> audit(TenantPrincipal principal, @PathVariable String id) {
+    return queries.audit(principal, RunAccess.runIdOf(id));
   }
 
   @Get("/v1/runs/{id}/checkpoints")

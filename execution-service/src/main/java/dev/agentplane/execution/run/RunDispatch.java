@@ -3,6 +3,8 @@ package dev.agentplane.execution.run;
 import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.RunRequested;
 import dev.agentplane.kit.outbox.Outbox;
+import dev.agentplane.kit.security.Role;
+import dev.agentplane.kit.security.TenantPrincipal;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -13,8 +15,8 @@ import java.util.UUID;
 /**
  * Hands a queued run to workers: a dispatch message on {@code agentplane.runs.requested} written in
  * the caller's transaction (any instance may claim the run), and, once that transaction committed,
- * an offer to this instance's own workers (eager start). Intake, a run resumed after its approvals
- * and a resumed failed run all queue the same way.
+ * an offer to this instance's own workers (eager start). Every run that becomes queued goes this
+ * way: intake, fork, a failed run resumed, a run whose approvals were decided.
  */
 @Singleton
 public class RunDispatch {
@@ -48,6 +50,14 @@ public class RunDispatch {
   /** After the transaction that queued the run committed: this instance's workers may start it. */
   public void offerLocally(UUID runId) {
     accepted.publishEvent(new RunAccepted(runId));
+  }
+
+  /** A verified caller, as a dispatch message names who asked. */
+  public static Requester requesterOf(TenantPrincipal caller) {
+    return new Requester(
+        caller.subject(),
+        caller.roles().stream().map(Role::claimValue).sorted().toList(),
+        caller.principalType());
   }
 
   /** The run's creator, as its dispatch message names it. */

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.RunEvent;
-import dev.agentplane.contracts.RunMode;
 import dev.agentplane.execution.loop.LoopSettings;
 import dev.agentplane.execution.registry.AgentNotResolvable;
 import dev.agentplane.execution.registry.AgentSnapshot;
@@ -44,24 +43,24 @@ public class RunIntake {
 
   private final RunRepository runs;
   private final RunEventLog events;
+  private final RunDispatch dispatch;
   private final RegistryClient registry;
   private final TransactionOperations<Connection> transactions;
   private final LoopSettings loop;
-  private final RunDispatch dispatch;
 
   RunIntake(
       RunRepository runs,
       RunEventLog events,
+      RunDispatch dispatch,
       RegistryClient registry,
       TransactionOperations<Connection> transactions,
-      LoopSettings loop,
-      RunDispatch dispatch) {
+      LoopSettings loop) {
     this.runs = runs;
     this.events = events;
+    this.dispatch = dispatch;
     this.registry = registry;
     this.transactions = transactions;
     this.loop = loop;
-    this.dispatch = dispatch;
   }
 
   /**
@@ -73,7 +72,7 @@ public class RunIntake {
    * @throws ValidationFailedException when the agent does not exist or the input does not match
    */
   public Accepted accept(TenantPrincipal caller, RunCommand command, Parent parent) {
-    authorize(caller, command.mode());
+    RunAccess.mayStart(caller, command.mode());
     String fingerprint = command.fingerprint();
     if (command.idempotencyKey() != null) {
       var earlier =
@@ -107,27 +106,24 @@ public class RunIntake {
                     .orElseThrow();
             return replay(earlier, caller, fingerprint);
           }
-          events.append(
-              run.id(),
-              List.of(
-                  new RunEvent.RunQueued(
-                      UUID.randomUUID(),
-                      run.createdAt(),
-                      1,
-                      run.tenantId(),
-                      run.id(),
-                      run.agentId(),
-                      1,
-                      run.agentVersion(),
-                      run.mode())));
-          dispatch.enqueue(
-              run,
-              new Requester(
-                  caller.subject(),
-                  caller.roles().stream().map(Role::claimValue).sorted().toList(),
-                  caller.principalType()));
+          events.append(run.id(), List.of(queued(run)));
+          dispatch.enqueue(run, RunDispatch.requesterOf(caller));
           return new Accepted(run, false);
         });
+  }
+
+  /** The first event of a new run (sequence 1, which its {@code last_seq} starts at). */
+  static RunEvent.RunQueued queued(Run run) {
+    return new RunEvent.RunQueued(
+        UUID.randomUUID(),
+        run.createdAt(),
+        1,
+        run.tenantId(),
+        run.id(),
+        run.agentId(),
+        1,
+        run.agentVersion(),
+        run.mode());
   }
 
   /** Who a Kafka request acts for, as its event says (the producer vouched for it). */
@@ -135,19 +131,6 @@ public class RunIntake {
     var roles = EnumSet.noneOf(Role.class);
     requester.roles().forEach(claim -> Role.fromClaim(claim).ifPresent(roles::add));
     return new TenantPrincipal(tenantId, requester.subject(), roles, requester.principalType());
-  }
-
-  private static void authorize(TenantPrincipal caller, RunMode mode) {
-    if (mode == RunMode.PRODUCTION && !caller.hasAnyRole(Role.OPERATOR)) {
-      throw new ForbiddenException(
-          "production-run-forbidden",
-          "Production runs need the operator or admin role in tenant " + caller.tenantId());
-    }
-    if (mode == RunMode.DEBUG && (caller.isService() || !caller.hasAnyRole(Role.BUILDER))) {
-      throw new ForbiddenException(
-          "debug-run-forbidden",
-          "Debug runs are for builder or admin users, never for service principals");
-    }
   }
 
   private AgentSnapshot resolve(String tenantId, RunCommand command) {
@@ -233,6 +216,7 @@ public class RunIntake {
         timeoutSeconds,
         null,
         Instant.now(),
+        null,
         null,
         null);
   }

@@ -23,7 +23,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
-/** Reads of runs, their checkpoints and the tenant's usage, always within the caller's tenant. */
+/**
+ * Reads of runs, their checkpoints and audit trails, and the tenant's usage, always within the
+ * caller's tenant.
+ */
 @Singleton
 public class RunQueries {
 
@@ -32,10 +35,12 @@ public class RunQueries {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final RunRepository runs;
+  private final RunAuditTrail audit;
   private final JdbcOperations jdbc;
 
-  RunQueries(RunRepository runs, JdbcOperations jdbc) {
+  RunQueries(RunRepository runs, RunAuditTrail audit, JdbcOperations jdbc) {
     this.runs = runs;
+    this.audit = audit;
     this.jdbc = jdbc;
   }
 
@@ -149,6 +154,13 @@ public class RunQueries {
           }
           return views;
         });
+  }
+
+  /** Who resumed or forked the run, oldest first; for whoever may read the run. */
+  @ReadOnly
+  List<RunAuditTrail.EntryView> audit(TenantPrincipal caller, UUID runId) {
+    visible(caller, runId);
+    return audit.entries(caller.tenantId(), runId);
   }
 
   @ReadOnly

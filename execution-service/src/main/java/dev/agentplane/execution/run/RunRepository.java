@@ -13,9 +13,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -39,8 +41,7 @@ public class RunRepository {
       creator_roles, parent_run_id, parent_tool_call_id, depth, steps, input_tokens,
       output_tokens, cost_micros, error_code, error_message, last_seq, epoch,
       cancel_requested_at, cancel_requested_by, cancel_reason, timeout_seconds, deadline_at,
-      created_at,
-      started_at, finished_at
+      created_at, started_at, finished_at, forked_from_run_id, forked_from_seq
       """;
 
   private final JdbcOperations jdbc;
@@ -56,9 +57,9 @@ public class RunRepository {
             INSERT INTO run (id, tenant_id, agent_id, agent_name, agent_version, spec_hash, mode,
                 status, input, snapshot, metadata, idempotency_key, request_hash, created_by,
                 creator_type, creator_roles, parent_run_id, parent_tool_call_id, depth, last_seq,
-                timeout_seconds, created_at)
+                timeout_seconds, created_at, forked_from_run_id, forked_from_seq)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?,
-                ?, ?, ?)
+                ?, ?, ?, ?, ?)
             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """,
             statement -> {
@@ -84,6 +85,13 @@ public class RunRepository {
               statement.setLong(20, run.lastSeq());
               statement.setInt(21, run.timeoutSeconds());
               statement.setTimestamp(22, Timestamp.from(run.createdAt()));
+              Run.ForkOrigin fork = run.forkedFrom();
+              statement.setObject(23, fork == null ? null : fork.runId());
+              if (fork == null) {
+                statement.setNull(24, Types.INTEGER);
+              } else {
+                statement.setInt(24, fork.seq());
+              }
               return statement.executeUpdate();
             })
         == 1;
@@ -224,6 +232,34 @@ public class RunRepository {
         });
   }
 
+  /**
+   * Puts an ended run back in the queue, if it is still in one of {@code from} when its row lock is
+   * granted (compare-and-set: of two racing callers, the second finds it queued and gets nothing).
+   * Everything of the ending goes (output, error, finish time, a leftover cancel request) and so do
+   * the lease and the deadline: the next claim sets a fresh deadline from {@code timeout_seconds}.
+   * The checkpoints stay, and so does the epoch, which the claim moves on; retention, which may
+   * have pruned the run, considers it afresh once it ends again. Answers the run as it is now,
+   * empty when it was not in one of {@code from}.
+   */
+  Optional<Run> requeue(String tenantId, UUID runId, Collection<RunStatus> from) {
+    return one(
+        """
+        UPDATE run SET status = 'queued', output = NULL, error_code = NULL, error_message = NULL,
+            finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL, deadline_at = NULL,
+            time_left_ms = NULL,
+            cancel_requested_at = NULL, cancel_requested_by = NULL, cancel_reason = NULL,
+            checkpoints_pruned = false
+        WHERE tenant_id = ? AND id = ? AND status = ANY(?)
+        RETURNING
+        """
+            + COLUMNS,
+        statement -> {
+          statement.setString(1, tenantId);
+          statement.setObject(2, runId);
+          statement.setArray(3, textArray(statement, from.stream().map(RunStatus::wire).toList()));
+        });
+  }
+
   /** Totals of the tenant's runs created in [from, to). */
   record UsageTotals(long runs, long steps, long inputTokens, long outputTokens, long costMicros) {}
 
@@ -311,7 +347,13 @@ public class RunRepository {
         instant(row.getTimestamp("deadline_at")),
         instant(row.getTimestamp("created_at")),
         instant(row.getTimestamp("started_at")),
-        instant(row.getTimestamp("finished_at")));
+        instant(row.getTimestamp("finished_at")),
+        forkOrigin(row));
+  }
+
+  private static Run.ForkOrigin forkOrigin(ResultSet row) throws SQLException {
+    UUID origin = row.getObject("forked_from_run_id", UUID.class);
+    return origin == null ? null : new Run.ForkOrigin(origin, row.getInt("forked_from_seq"));
   }
 
   static String wire(Enum<?> value) {

@@ -25,6 +25,7 @@ public record RunView(
     UUID parentRunId,
     String parentToolCallId,
     int depth,
+    ForkView forkedFrom,
     int steps,
     UsageView usage,
     Instant cancelRequestedAt,
@@ -36,6 +37,10 @@ public record RunView(
   /** The agent version the run executes, as snapshotted at intake. */
   @Serdeable
   public record AgentRef(UUID id, String name, int version, String specHash) {}
+
+  /** The checkpoint a forked run started from: checkpoint {@code seq} of run {@code runId}. */
+  @Serdeable
+  public record ForkView(UUID runId, int seq) {}
 
   /** Why a run did not succeed. */
   @Serdeable
@@ -52,7 +57,8 @@ public record RunView(
 
   /** Where to go next. */
   @Serdeable
-  public record Links(String self, String events, String checkpoints, String cancel) {}
+  public record Links(
+      String self, String events, String checkpoints, String cancel, String audit) {}
 
   /** One page of runs, newest first; {@code nextCursor} until the last page. */
   @Serdeable
@@ -75,12 +81,16 @@ public record RunView(
         run.parentRunId(),
         run.parentToolCallId(),
         run.depth(),
+        run.forkedFrom() == null
+            ? null
+            : new ForkView(run.forkedFrom().runId(), run.forkedFrom().seq()),
         run.steps(),
         UsageView.of(run.inputTokens(), run.outputTokens(), run.costMicros()),
         run.cancelRequestedAt(),
         run.createdAt(),
         run.startedAt(),
         run.finishedAt(),
-        new Links(self, self + "/events", self + "/checkpoints", self + "/cancel"));
+        new Links(
+            self, self + "/events", self + "/checkpoints", self + "/cancel", self + "/audit"));
   }
 }

@@ -18,7 +18,9 @@ import reactor.core.publisher.FluxSink;
 /**
  * One SSE subscriber's view of a run's events: reads what it has not seen from {@code run_event}
  * whenever woken (a {@code NOTIFY}, the periodic safety read), emits each with {@code id:} = its
- * sequence number, and completes after the terminal event. One read at a time; a wake-up during a
+ * sequence number, and completes after the terminal event. A resumed run has more than one: the
+ * feed completes only at a terminal event that nothing follows yet (a client that reconnects after
+ * it gets the continuation, if the run is resumed later). One read at a time; a wake-up during a
  * read triggers another.
  */
 final class RunEventFeed {
@@ -89,19 +91,21 @@ final class RunEventFeed {
       do {
         wokenWhileReading.set(false);
         List<Row> rows;
+        String lastType = null;
         do {
           rows = read();
           for (Row row : rows) {
             sink.next(Event.of(row.data()).id(Long.toString(row.seq())).name(row.type()));
             lastSeen = row.seq();
             lastSentNanos = System.nanoTime();
-            if (TERMINAL.contains(row.type())) {
-              done = true;
-              sink.complete();
-              return;
-            }
+            lastType = row.type();
           }
         } while (rows.size() == PAGE);
+        if (lastType != null && TERMINAL.contains(lastType)) {
+          done = true;
+          sink.complete();
+          return;
+        }
       } while (wokenWhileReading.get() && !done);
     } catch (RuntimeException e) {
       LOG.warn("Reading events of run {} failed; the next wake-up retries", runId, e);
