@@ -16,16 +16,17 @@ agentplane_require_jdk || exit 1
 
 MODULE="$ROOT/execution-service"
 CLASSPATH_FILE="$MODULE/target/bench-classpath.txt"
-# Builds the registry (started as a child process from its build output) and compiles this
-# service's test sources (where the harness lives), recording the test classpath in the same
-# reactor run so the platform's own modules come from their target/classes; nothing is installed.
-(cd "$ROOT" && ./mvnw -B -q ${AGENTPLANE_MAVEN_OFFLINE:+-o} -pl registry-service,execution-service -am \
-  package -DskipTests -Dspotless.check.skip=true && \
-  ./mvnw -B -q ${AGENTPLANE_MAVEN_OFFLINE:+-o} -pl execution-service \
-  dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CLASSPATH_FILE")
+# AGENTPLANE_BENCH_MAIN picks another harness of the module (bench-approvals.sh does).
+# Builds the registry and the approval service (started as child processes from their build output) and compiles this
+# service's test sources (where the harness lives), recording each module's test classpath in the
+# same reactor run (relative output files land in each module's target/), so the platform's own
+# modules come from their target/classes and nothing needs installing.
+(cd "$ROOT" && ./mvnw -B -q ${AGENTPLANE_MAVEN_OFFLINE:+-o} -pl registry-service,approval-service,execution-service -am \
+  package dependency:build-classpath -DskipTests -Dspotless.check.skip=true \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt)
 
 cd "$MODULE"
 AGENTPLANE_LOG_LEVEL="${AGENTPLANE_LOG_LEVEL:-WARN}" "$JAVA_HOME/bin/java" -XX:+UseParallelGC ${AGENTPLANE_BENCH_JAVA_OPTS:-} \
   -Xms512m -Xmx1g \
   -cp "$MODULE/target/test-classes:$MODULE/target/classes:$(cat "$CLASSPATH_FILE")" \
-  dev.agentplane.execution.bench.RunThroughputBench "$@"
+  "${AGENTPLANE_BENCH_MAIN:-dev.agentplane.execution.bench.RunThroughputBench}" "$@"

@@ -83,6 +83,16 @@ public record ServiceSpec(
     return new ServiceSpec(name, module, mainClass, environment, more);
   }
 
+  /**
+   * With these JVM options instead of the small test JVM's (a benchmark's service runs with a full
+   * JIT and its own heap); system properties set with {@link #property} stay.
+   */
+  public ServiceSpec jvm(List<String> options) {
+    List<String> flags = new ArrayList<>(options);
+    jvmFlags.stream().filter(flag -> flag.startsWith("-D")).forEach(flags::add);
+    return new ServiceSpec(name, module, mainClass, environment, flags);
+  }
+
   private static ServiceSpec platform(
       String name, String module, String mainClass, TestDatabase database) {
     Map<String, String> environment = new LinkedHashMap<>();
