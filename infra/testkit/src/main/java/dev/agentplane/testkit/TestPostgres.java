@@ -20,6 +20,15 @@ public final class TestPostgres {
   /** Names the external server to use instead of the embedded one. */
   public static final String JDBC_URL_ENV = "AGENTPLANE_TEST_JDBC_URL";
 
+  /**
+   * Server settings for the embedded server, as {@code name=value} pairs separated by commas, e.g.
+   * {@code fsync=on,synchronous_commit=on} for one that flushes every commit to disk as a
+   * production server does (benchmarks of commit rates need it), or {@code
+   * shared_preload_libraries=pg_stat_statements} to profile. Tests leave it unset: the embedded
+   * server then skips fsync, which changes no result and saves time.
+   */
+  public static final String SETTINGS_ENV = "AGENTPLANE_TEST_PG_SETTINGS";
+
   private static final AtomicInteger DATABASE_SEQUENCE = new AtomicInteger();
 
   private final String adminUrl;
@@ -51,7 +60,20 @@ public final class TestPostgres {
           System.getenv().getOrDefault("AGENTPLANE_TEST_JDBC_PASSWORD", ""));
     }
     try {
-      EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+      String settings = System.getenv(SETTINGS_ENV);
+      if (settings != null && !settings.isBlank()) {
+        for (String setting : settings.split(",")) {
+          String[] nameAndValue = setting.split("=", 2);
+          if (nameAndValue.length != 2) {
+            throw new IllegalArgumentException(
+                SETTINGS_ENV + " takes name=value pairs separated by commas, not " + setting);
+          }
+          // Given after zonky's own -F (fsync off) on the command line, so fsync=on wins.
+          builder.setServerConfig(nameAndValue[0].trim(), nameAndValue[1].trim());
+        }
+      }
+      EmbeddedPostgres postgres = builder.start();
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
