@@ -33,6 +33,9 @@ interface OutboxRepository extends GenericRepository<OutboxRow, Long> {
       """)
   void recordFailure(Long id, String error, double delaySeconds);
 
+  @Query("DELETE FROM outbox_event WHERE id IN (:ids)")
+  void deletePublished(List<Long> ids);
+
   @Query("SELECT count(*) FROM outbox_event WHERE published_at IS NULL")
   long countPending();
 
