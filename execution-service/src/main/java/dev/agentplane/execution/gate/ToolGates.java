@@ -222,7 +222,6 @@ public class ToolGates {
     Gate gate = decided.get();
     long seq = events.reserve(run.id(), 1);
     events.append(
-        run.id(),
         List.of(
             new RunEvent.ToolApprovalDecided(
                 UUID.randomUUID(),

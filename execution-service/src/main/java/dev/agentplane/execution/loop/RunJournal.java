@@ -5,8 +5,10 @@ import dev.agentplane.execution.gate.ToolGates;
 import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunEventLog;
 import dev.agentplane.execution.run.RunRepository;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.transaction.TransactionOperations;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -47,16 +49,25 @@ public class RunJournal {
   private final TransactionOperations<Connection> transactions;
   private final RunEventLog events;
   private final ToolGates gates;
+  private final GroupCommit group;
 
   RunJournal(
       JdbcOperations jdbc,
       TransactionOperations<Connection> transactions,
       RunEventLog events,
-      ToolGates gates) {
+      ToolGates gates,
+      JournalSettings settings,
+      MeterRegistry meters) {
     this.jdbc = jdbc;
     this.transactions = transactions;
     this.events = events;
     this.gates = gates;
+    this.group = new GroupCommit(jdbc, transactions, events, this::commitAlone, settings, meters);
+  }
+
+  @PreDestroy
+  void stop() {
+    group.stop();
   }
 
   /**
@@ -93,11 +104,20 @@ public class RunJournal {
   /**
    * Writes {@code commit} under {@code lease}; for an ending, also releases the lease. Commits do
    * not extend the lease (the workers' renewal does): the run row's indexed columns stay untouched,
-   * so PostgreSQL updates it in place (HOT) step after step.
+   * so PostgreSQL updates it in place (HOT) step after step. Commits of several runs that arrive
+   * together share one transaction ({@link GroupCommit}).
    *
    * @throws StaleLeaseException when the lease is no longer current; nothing was written
    */
   Committed commit(Lease lease, Commit commit) {
+    // Gates are rare and need the row lock's view of the run: those commits go alone.
+    if (group.enabled() && commit.gatesToOpen.isEmpty() && !commit.closesGates) {
+      return group.commit(lease, commit);
+    }
+    return commitAlone(lease, commit);
+  }
+
+  private Committed commitAlone(Lease lease, Commit commit) {
     return transactions.executeWrite(status -> write(lease, commit));
   }
 
@@ -158,7 +178,7 @@ public class RunJournal {
     for (int i = 0; i < commit.events.size(); i++) {
       numbered.add(commit.events.get(i).at(first + i));
     }
-    events.append(lease.runId(), numbered);
+    events.append(numbered);
     if (!commit.gatesToOpen.isEmpty()) {
       gates.open(commit.run, commit.gatesToOpen, Instant.now());
     }

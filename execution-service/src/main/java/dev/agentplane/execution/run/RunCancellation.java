@@ -122,7 +122,6 @@ public class RunCancellation {
     }
     long seq = events.reserve(run.id(), 1);
     events.append(
-        run.id(),
         List.of(
             new RunEvent.RunCancelled(
                 UUID.randomUUID(),

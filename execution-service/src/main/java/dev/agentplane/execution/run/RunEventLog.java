@@ -1,9 +1,11 @@
 package dev.agentplane.execution.run;
 
 import dev.agentplane.contracts.RunEvent;
+import dev.agentplane.execution.stream.RunNotifications;
 import dev.agentplane.kit.outbox.Outbox;
 import io.cloudevents.CloudEvent;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
+import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -13,28 +15,34 @@ import java.util.UUID;
 /**
  * Appends a run's events: each is stored in {@code run_event} (what SSE replays) and handed to the
  * outbox for {@code agentplane.runs.events} (what Kafka consumers read), with the same payload, in
- * the caller's transaction; the commit then wakes every instance's SSE streams of the run through
- * PostgreSQL {@code NOTIFY} (a trigger on {@code run_event}, migration V3).
+ * the caller's transaction; the commit then wakes this instance's listeners of the run (other
+ * instances' find the events by polling, see {@link RunNotifications}).
  */
 @Singleton
 public class RunEventLog {
 
-  /** The {@code NOTIFY} channel; the payload is the run id. Migration V3's trigger names it too. */
-  public static final String CHANNEL = "agentplane_run_events";
-
   private final JdbcOperations jdbc;
+  private final TransactionOperations<Connection> transactions;
   private final Outbox outbox;
+  private final RunNotifications notifications;
 
-  RunEventLog(JdbcOperations jdbc, Outbox outbox) {
+  RunEventLog(
+      JdbcOperations jdbc,
+      TransactionOperations<Connection> transactions,
+      Outbox outbox,
+      RunNotifications notifications) {
     this.jdbc = jdbc;
+    this.transactions = transactions;
     this.outbox = outbox;
+    this.notifications = notifications;
   }
 
   /**
-   * Appends events already numbered by the caller, under the run's row lock, in one statement
-   * (whose trigger notifies the run's listeners) plus one outbox batch.
+   * Appends events, of one run or of several, each already numbered under its run's row lock, in
+   * one statement (whose trigger notifies each run's listeners) plus one outbox batch; the
+   * journal's group commit writes every run it commits at once this way.
    */
-  public void append(UUID runId, List<? extends RunEvent> events) {
+  public void append(List<? extends RunEvent> events) {
     if (events.isEmpty()) {
       return;
     }
@@ -42,22 +50,29 @@ public class RunEventLog {
     jdbc.prepareStatement(
         """
         INSERT INTO run_event (run_id, seq, tenant_id, type, data)
-        SELECT ?, appended.seq, ?, appended.type, appended.data::jsonb
-        FROM unnest(?::bigint[], ?::text[], ?::text[]) AS appended(seq, type, data)
+        SELECT appended.run_id, appended.seq, appended.tenant_id, appended.type,
+            appended.data::jsonb
+        FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::text[], ?::text[])
+            AS appended(run_id, seq, tenant_id, type, data)
         """,
         statement -> {
           Connection connection = statement.getConnection();
+          UUID[] runs = new UUID[events.size()];
           Long[] sequences = new Long[events.size()];
+          String[] tenants = new String[events.size()];
           String[] types = new String[events.size()];
           String[] payloads = new String[events.size()];
           for (int i = 0; i < events.size(); i++) {
-            sequences[i] = events.get(i).sequence();
-            types[i] = events.get(i).streamName();
+            RunEvent event = events.get(i);
+            runs[i] = event.runId();
+            sequences[i] = event.sequence();
+            tenants[i] = event.tenantId();
+            types[i] = event.streamName();
             payloads[i] = new String(published.get(i).getData().toBytes(), StandardCharsets.UTF_8);
           }
-          statement.setObject(1, runId);
-          statement.setString(2, events.getFirst().tenantId());
-          statement.setArray(3, connection.createArrayOf("bigint", sequences));
+          statement.setArray(1, connection.createArrayOf("uuid", runs));
+          statement.setArray(2, connection.createArrayOf("bigint", sequences));
+          statement.setArray(3, connection.createArrayOf("text", tenants));
           statement.setArray(4, connection.createArrayOf("text", types));
           statement.setArray(5, connection.createArrayOf("text", payloads));
           return statement.executeUpdate();

@@ -69,7 +69,7 @@ public class RunForking {
               if (!copyCheckpoint(origin, request.fromSeq(), branch.id())) {
                 throw noCheckpoint(origin, request.fromSeq());
               }
-              events.append(branch.id(), List.of(RunIntake.queued(branch)));
+              events.append(List.of(RunIntake.queued(branch)));
               audit.record(
                   origin,
                   Action.FORK,

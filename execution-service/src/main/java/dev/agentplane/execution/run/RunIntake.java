@@ -106,7 +106,7 @@ public class RunIntake {
                     .orElseThrow();
             return replay(earlier, caller, fingerprint);
           }
-          events.append(run.id(), List.of(queued(run)));
+          events.append(List.of(queued(run)));
           dispatch.enqueue(run, RunDispatch.requesterOf(caller));
           return new Accepted(run, false);
         });

@@ -100,6 +100,37 @@ class CrashRecoveryIT {
   }
 
   @Test
+  void aRunStreamsLiveFromAnInstanceThatDoesNotExecuteIt() {
+    String tenant = newTenant();
+    registry.activeTool(tenant, "sleep", ToolSpecs.sleep());
+    registry.activeAgent(
+        tenant,
+        "napper",
+        aScriptedAgent()
+            .tools("sleep")
+            .calls("sleep", "{'milliseconds': 1500}")
+            .answers("'rested'")
+            .build());
+    String token = operator(tenant);
+    // Accepted by the second instance, which starts it at once (eager start); streamed by the
+    // first, which hears of its events only by polling the database.
+    JsonNode run = client(second).start(token, "{\"agent\":\"napper\",\"input\":\"go\"}");
+
+    try (SseStream stream = client(first).openEvents(token, run, "", Map.of())) {
+      assertThat(instanceRunning(run)).isSameAs(second);
+      SseEvent started = awaitEvent(stream, "tool.started");
+      assertThat(client(first).run(token, run).path("status").asText())
+          .as("the event came while the tool sleeps, not after the run")
+          .isEqualTo("running");
+      List<SseEvent> all = stream.untilEnd(Duration.ofSeconds(30));
+      assertThat(all.getLast().name()).isEqualTo("run.succeeded");
+      assertThat(all.getFirst().name()).isEqualTo("run.queued");
+      RunClient.assertNoGapsOrDuplicates(all);
+      assertThat(all).contains(started);
+    }
+  }
+
+  @Test
   void killedDuringAModelCallTheRunIsTakenOverAndFinishesFromItsCheckpoint() {
     String tenant = newTenant();
     CountDownLatch never = new CountDownLatch(1);

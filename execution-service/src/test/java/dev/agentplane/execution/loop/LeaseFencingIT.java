@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.agentplane.contracts.MalformedEventException;
 import dev.agentplane.contracts.StepKind;
 import dev.agentplane.execution.model.ChatMessage;
 import dev.agentplane.execution.model.TokenUsage;
@@ -14,6 +15,7 @@ import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunStatus;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.ToolSpecs;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -24,11 +26,15 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -36,10 +42,11 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Fencing at the journal, on real rows: once a newer claim raised a run's epoch, every write under
  * the old lease (a commit, an ending, a renewal, a release) is refused and leaves the database as
- * the newer owner left it — no checkpoint, no event, no outbox message.
+ * the newer owner left it — no checkpoint, no event, no outbox message — also when the write shares
+ * a group commit with other runs' steps, which go through.
  *
  * <p>Runs are inserted as intake leaves them but without a dispatch message, and the sweeper is
- * slowed to once an hour, so only this test claims them.
+ * slowed to once an hour, so only this test claims them; the outbox relay is off.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,6 +58,7 @@ class LeaseFencingIT extends ExecutionTestSupport {
   @Inject RunJournal journal;
   @Inject RunWorkers workers;
   @Inject DataSource injected;
+  @Inject MeterRegistry meters;
 
   @Override
   protected Map<String, String> settings() {
@@ -62,7 +70,11 @@ class LeaseFencingIT extends ExecutionTestSupport {
         "agentplane.execution.workers.lease-duration",
         "1s",
         "agentplane.execution.workers.renew-every",
-        "1h");
+        "1h",
+        // Outbox rows stay where the journal wrote them (this service deletes published ones), so
+        // the test can count exactly what each write enqueued.
+        "agentplane.outbox.relay-enabled",
+        "false");
   }
 
   @Test
@@ -151,6 +163,130 @@ class LeaseFencingIT extends ExecutionTestSupport {
     journal.commit(held, anEnding(held));
     assertThat(journal.claim(runId, "worker-b", LONG_LEASE)).isEmpty();
     assertThat(runRow(runId)).containsEntry("epoch", 1L).containsEntry("status", "succeeded");
+  }
+
+  @Test
+  void commitsOfManyRunsArrivingTogetherShareTransactionsAndAStaleOneAmongThemIsRefusedAlone()
+      throws Exception {
+    String tenant = newTenant();
+    UUID staleRun = insertQueuedRun(tenant);
+    Lease stale = lease(journal.claim(staleRun, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
+    takeOver(staleRun, "worker-b");
+    Map<String, Object> atTakeOver = runRow(staleRun);
+    List<Lease> leases = new ArrayList<>();
+    for (int i = 0; i < 39; i++) {
+      UUID runId = insertQueuedRun(tenant);
+      leases.add(lease(journal.claim(runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
+    }
+    leases.add(20, stale);
+    double largestBatchBefore = largestBatch();
+
+    Map<Lease, Throwable> outcomes = commitAtOnce(leases, LeaseFencingIT::aStep);
+
+    assertThat(outcomes.get(stale)).isInstanceOf(StaleLeaseException.class);
+    assertThat(outcomes).hasSize(40).containsOnlyKeys(leases);
+    assertThat(outcomes.entrySet().stream().filter(e -> e.getKey() != stale))
+        .allSatisfy(e -> assertThat(e.getValue()).isNull());
+    assertThat(largestBatch()).isGreaterThan(Math.max(1, largestBatchBefore));
+    assertThat(runRow(staleRun)).isEqualTo(atTakeOver);
+    assertThat(count("SELECT count(*) FROM run_event WHERE run_id = ?", staleRun)).isZero();
+    for (Lease held : leases) {
+      if (held == stale) {
+        continue;
+      }
+      assertThat(count("SELECT count(*) FROM run_checkpoint WHERE run_id = ?", held.runId()))
+          .isOne();
+      assertThat(
+              count(
+                  "SELECT count(*) FROM run_event WHERE run_id = ? AND seq IN (1, 2)",
+                  held.runId()))
+          .isEqualTo(2);
+      assertThat(
+              count(
+                  "SELECT count(*) FROM outbox_event WHERE message_key = ?",
+                  held.runId().toString()))
+          .isEqualTo(2);
+      assertThat(runRow(held.runId())).containsEntry("last_seq", 2L).containsEntry("steps", 1);
+    }
+  }
+
+  @Test
+  void aCommitThatCannotBeWrittenFailsAloneAndTheOthersOfItsBatchGoThrough() throws Exception {
+    String tenant = newTenant();
+    List<Lease> leases = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      UUID runId = insertQueuedRun(tenant);
+      leases.add(lease(journal.claim(runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
+    }
+    Lease broken = leases.get(15);
+
+    Map<Lease, Throwable> outcomes =
+        commitAtOnce(
+            leases,
+            held ->
+                held == broken
+                    // Step 0 breaks the event schema (steps count from 1): the commit cannot be
+                    // published, so it must not be written either.
+                    ? aStep(held)
+                        .event(
+                            new EventDrafts(held.tenantId(), held.runId(), held.agentId())
+                                .stepStarted(0, StepKind.TOOL))
+                    : aStep(held));
+
+    assertThat(outcomes.get(broken)).isInstanceOf(MalformedEventException.class);
+    assertThat(outcomes.entrySet().stream().filter(e -> e.getKey() != broken))
+        .allSatisfy(e -> assertThat(e.getValue()).isNull());
+    assertThat(count("SELECT count(*) FROM run_checkpoint WHERE run_id = ?", broken.runId()))
+        .isZero();
+    assertThat(count("SELECT count(*) FROM run_event WHERE run_id = ?", broken.runId())).isZero();
+    assertThat(runRow(broken.runId())).containsEntry("last_seq", 0L);
+    assertThat(
+            count(
+                "SELECT count(*) FROM run_checkpoint WHERE tenant_id = ? AND run_id <> ?",
+                tenant,
+                broken.runId()))
+        .isEqualTo(29);
+  }
+
+  /**
+   * Commits one step for each lease from its own thread, all released at once; answers each lease's
+   * failure, or null where the commit went through.
+   */
+  private Map<Lease, Throwable> commitAtOnce(List<Lease> leases, Function<Lease, Commit> step)
+      throws InterruptedException {
+    CountDownLatch go = new CountDownLatch(1);
+    Map<Lease, Throwable> outcomes = new ConcurrentHashMap<>();
+    List<Thread> committers = new ArrayList<>();
+    for (Lease held : leases) {
+      committers.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      go.await();
+                      journal.commit(held, step.apply(held));
+                      outcomes.put(held, NONE);
+                    } catch (Throwable failure) {
+                      outcomes.put(held, failure);
+                    }
+                  }));
+    }
+    go.countDown();
+    for (Thread committer : committers) {
+      committer.join(Duration.ofSeconds(30));
+    }
+    Map<Lease, Throwable> answered = new HashMap<>();
+    outcomes.forEach((held, outcome) -> answered.put(held, outcome == NONE ? null : outcome));
+    return answered;
+  }
+
+  // Stands for "no failure" where a concurrent map takes no nulls.
+  private static final Throwable NONE = new Throwable("none");
+
+  private double largestBatch() {
+    return Optional.ofNullable(meters.find(GroupCommit.BATCH_METRIC).summary())
+        .map(summary -> summary.takeSnapshot().max())
+        .orElse(0.0);
   }
 
   /** Waits for the short lease to lapse and claims the run as {@code owner}. */
@@ -289,10 +425,12 @@ class LeaseFencingIT extends ExecutionTestSupport {
     }
   }
 
-  private long count(String sql, Object parameter) {
+  private long count(String sql, Object... parameters) {
     try (Connection connection = connection();
         PreparedStatement select = connection.prepareStatement(sql)) {
-      select.setObject(1, parameter);
+      for (int i = 0; i < parameters.length; i++) {
+        select.setObject(i + 1, parameters[i]);
+      }
       try (ResultSet row = select.executeQuery()) {
         row.next();
         return row.getLong(1);
