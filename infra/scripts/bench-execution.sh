@@ -25,6 +25,10 @@ CLASSPATH_FILE="$MODULE/target/bench-classpath.txt"
   package dependency:build-classpath -DskipTests -Dspotless.check.skip=true \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt)
 
+# Commit rates mean nothing without fsync: the embedded server flushes every commit here, as a
+# production one does (the test suite runs it without).
+export AGENTPLANE_TEST_PG_SETTINGS="${AGENTPLANE_TEST_PG_SETTINGS:-fsync=on,synchronous_commit=on}"
+
 cd "$MODULE"
 AGENTPLANE_LOG_LEVEL="${AGENTPLANE_LOG_LEVEL:-WARN}" "$JAVA_HOME/bin/java" -XX:+UseParallelGC ${AGENTPLANE_BENCH_JAVA_OPTS:-} \
   -Xms512m -Xmx1g \

@@ -10,6 +10,8 @@ import dev.agentplane.kit.problem.ProblemException;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;
+import java.util.Optional;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -17,7 +19,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * through the same intake as {@code POST /v1/runs}, and anything intake refuses (malformed, not
  * allowed, unknown agent, bad input) is dead-lettered with the reason, so the partition never
  * stalls. A request with a run id is intake's own dispatch message: the run is handed to this
- * instance's workers, which never block the poll loop.
+ * instance's workers, which never block the poll loop. Dispatch messages skip the idempotent
+ * consumer's ledger: they change nothing in the database, and the claim they lead to is itself a
+ * compare-and-set on the run's epoch, so a redelivery (or a run this instance already started
+ * eagerly) costs one refused claim at most, not a ledger row per run.
  */
 @KafkaListener(groupId = "execution-service", offsetReset = OffsetReset.EARLIEST)
 class RunRequestListener {
@@ -36,6 +41,11 @@ class RunRequestListener {
 
   @Topic(Topics.RUNS_REQUESTED)
   void receive(ConsumerRecord<String, byte[]> record) {
+    Optional<UUID> dispatched = dispatchedRun(record);
+    if (dispatched.isPresent()) {
+      workers.offer(dispatched.get());
+      return;
+    }
     consumer.process(
         CONSUMER,
         record,
@@ -66,5 +76,15 @@ class RunRequestListener {
                 refused.typeSlug() + ": " + refused.getMessage() + " " + refused.errors());
           }
         });
+  }
+
+  /** The run a dispatch message hands over; empty for anything else, which the ledger handles. */
+  private static Optional<UUID> dispatchedRun(ConsumerRecord<String, byte[]> record) {
+    try {
+      return Optional.ofNullable(
+          EventEnvelope.unwrap(EventEnvelope.fromKafka(record), RunRequested.class).runId());
+    } catch (RuntimeException malformed) {
+      return Optional.empty();
+    }
   }
 }
