@@ -2,6 +2,7 @@ package dev.agentplane.kit.security;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.bind.annotation.Bindable;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
@@ -14,13 +15,20 @@ import java.time.Duration;
  * @param secret the HS256 secret, at least 32 bytes ({@code AGENTPLANE_JWT_SECRET})
  * @param clockSkew how far the clocks of the issuer and this service may disagree when {@code exp}
  *     and {@code nbf} are checked ({@code AGENTPLANE_JWT_CLOCK_SKEW})
+ * @param verifiedTokens how many verified tokens are remembered, so that a caller's next request
+ *     with the same token skips parsing and the signature check; 0 remembers none
+ * @param verifiedTokenTtl how long a verified token is remembered at most (never past its {@code
+ *     exp}): a key retired from the JWKS stops being accepted at most this long after the key cache
+ *     dropped it
  */
 @ConfigurationProperties("agentplane.jwt")
 public record JwtSettings(
     @Bindable(defaultValue = "hs256") @NotBlank String keySource,
     @Bindable(defaultValue = "agentplane-dev-secret-change-me-0123456789abcdef") @NotBlank
         String secret,
-    @Bindable(defaultValue = "30s") @NotNull Duration clockSkew) {
+    @Bindable(defaultValue = "30s") @NotNull Duration clockSkew,
+    @Bindable(defaultValue = "10000") @Min(0) int verifiedTokens,
+    @Bindable(defaultValue = "30s") @NotNull Duration verifiedTokenTtl) {
 
   public static final String KEY_SOURCE_PROPERTY = "agentplane.jwt.key-source";
 }
