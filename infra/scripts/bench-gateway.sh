@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Gateway overhead: the same small authenticated GET, first straight to the service, then through
-# the gateway, with the same closed-loop load (infra/loadtest). Prints both and the ratios.
+# Gateway overhead: the same small authenticated GET straight to the service and through the
+# gateway, with the same load (infra/loadtest), in alternating rounds so that drift (JIT, caches,
+# the machine) falls on both sides alike. Each round runs a closed loop each way (the most each can
+# take), and with --rate an open loop each way at that fixed arrival rate (the latency the gateway
+# adds at that load). Prints every run, then the medians over the rounds and their ratios.
 # Method and recorded figures: docs/benchmarks.md § Gateway overhead.
 #
 # Usage: infra/scripts/bench-gateway.sh --direct http://127.0.0.1:8081 --gateway http://127.0.0.1:8080 \
 #          --path /v1/agents/a1 --token "$(cat .agentplane/admin-token)" \
-#          [--connections 64] [--warmup 10] [--duration 30] [--pin]
+#          [--connections 64] [--warmup 10] [--duration 30] [--rounds 3] [--rate 800] [--pin]
 #
 # --pin gives the gateway a core of its own, as it has in a deployment: the gateway process on CPU 1,
 # everything else (the load driver, the other services, PostgreSQL with its backends, Kafka) on CPU 0,
@@ -14,7 +17,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
-DIRECT="" GATEWAY="" BENCH_PATH="" TOKEN="" CONNECTIONS=64 WARMUP=10 DURATION=30 PIN=false
+DIRECT="" GATEWAY="" BENCH_PATH="" TOKEN="" CONNECTIONS=64 WARMUP=10 DURATION=30 ROUNDS=3 RATE="" PIN=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --pin) PIN=true; shift; continue ;;
@@ -25,6 +28,8 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS="$2" ;;
     --warmup) WARMUP="$2" ;;
     --duration) DURATION="$2" ;;
+    --rounds) ROUNDS="$2" ;;
+    --rate) RATE="$2" ;;
     *) echo "Unknown option $1 (see the top of $0)" >&2; exit 2 ;;
   esac
   shift 2
@@ -76,22 +81,51 @@ if [ "$PIN" = true ]; then
 fi
 
 run() {
-  local label="$1" base="$2"
+  local label="$1" base="$2" rate="${3:-0}"
   ${DRIVER_CPUS:+taskset -c "$DRIVER_CPUS"} "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx256m -cp "$CLASSPATH" \
     dev.agentplane.loadtest.LoadDriver --url "$base$BENCH_PATH" --token "$TOKEN" \
-    --connections "$CONNECTIONS" --warmup "$WARMUP" --duration "$DURATION" --label "$label"
+    --connections "$CONNECTIONS" --warmup "$WARMUP" --duration "$DURATION" --rate "$rate" --label "$label"
 }
 
-echo "GET $BENCH_PATH, $CONNECTIONS connections, ${WARMUP}s warm-up, ${DURATION}s measured, each phase"
-DIRECT_OUT=$(run direct "$DIRECT")
-echo "$DIRECT_OUT"
-GATEWAY_OUT=$(run gateway "$GATEWAY")
-echo "$GATEWAY_OUT"
+echo "GET $BENCH_PATH, $CONNECTIONS connections, ${WARMUP}s warm-up, ${DURATION}s measured, $ROUNDS rounds${RATE:+, open loop at $RATE req/s}"
+RESULTS=""
+for round in $(seq 1 "$ROUNDS"); do
+  for phase in "closed 0" ${RATE:+"open $RATE"}; do
+    set -- $phase
+    for side in direct gateway; do
+      if [ "$side" = direct ]; then base="$DIRECT"; else base="$GATEWAY"; fi
+      out=$(run "$side-$1-$round" "$base" "$2")
+      echo "$out"
+      RESULTS="$RESULTS$(echo "$out" | grep '^RESULT')"$'\n'
+    done
+  done
+done
 
-field() { grep '^RESULT' | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
-awk -v drps="$(echo "$DIRECT_OUT" | field rps)" -v grps="$(echo "$GATEWAY_OUT" | field rps)" \
-  -v d50="$(echo "$DIRECT_OUT" | field p50)" -v g50="$(echo "$GATEWAY_OUT" | field p50)" \
-  -v d99="$(echo "$DIRECT_OUT" | field p99)" -v g99="$(echo "$GATEWAY_OUT" | field p99)" 'BEGIN {
-  printf "gateway/direct throughput: %.3f (costs %.1f%% of direct req/s; target <= 15%%)\n", grps / drps, 100 * (1 - grps / drps)
-  printf "added latency: p50 %+.3f ms (target <= 1 ms), p99 %+.3f ms\n", g50 - d50, g99 - d99
-}'
+# Medians over the rounds: throughput each way and their ratio (closed loop), p50/p99 each way
+# and what the gateway adds (closed loop, and open loop at --rate).
+echo "$RESULTS" | awk '
+  /^RESULT/ {
+    split($2, name, "-"); side = name[1]; loop = name[2]; round = name[3]
+    for (i = 3; i <= NF; i++) { split($i, kv, "="); v[side, loop, round, kv[1]] = kv[2] }
+    rounds[round] = 1; loops[loop] = 1
+  }
+  function median(values, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (values[j] < values[i]) { t = values[i]; values[i] = values[j]; values[j] = t }
+    return n % 2 ? values[(n + 1) / 2] : (values[n / 2] + values[n / 2 + 1]) / 2
+  }
+  END {
+    for (loop in loops) {
+      split("", ratio); split("", d50); split("", g50); split("", add50); split("", add99); split("", drps); split("", grps); n = 0
+      for (r in rounds) {
+        if (!((("direct", loop, r, "rps")) in v)) continue
+        n++
+        drps[n] = v["direct", loop, r, "rps"]; grps[n] = v["gateway", loop, r, "rps"]
+        ratio[n] = grps[n] / drps[n]
+        d50[n] = v["direct", loop, r, "p50"]; g50[n] = v["gateway", loop, r, "p50"]
+        add50[n] = g50[n] - d50[n]; add99[n] = v["gateway", loop, r, "p99"] - v["direct", loop, r, "p99"]
+      }
+      printf "%s loop, median of %d rounds: direct %.0f req/s p50 %.3f ms | gateway %.0f req/s p50 %.3f ms\n", loop, n, median(drps, n), median(d50, n), median(grps, n), median(g50, n)
+      if (loop == "closed") printf "  gateway/direct throughput: %.3f (costs %.1f%% of direct req/s; target <= 15%%)\n", median(ratio, n), 100 * (1 - median(ratio, n))
+      printf "  added latency: p50 %+.3f ms (target <= 1 ms), p99 %+.3f ms\n", median(add50, n), median(add99, n)
+    }
+  }'

@@ -11,17 +11,22 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * A closed-loop load driver: a fixed number of keep-alive HTTP/1.1 connections, each sending the
- * next request as soon as the previous answer is read, first for a warm-up (not recorded), then for
- * the measured duration. Prints p50/p90/p99/max latency and requests per second, and one {@code
- * RESULT} line for scripts.
+ * A load driver over a fixed number of keep-alive HTTP/1.1 connections, first for a warm-up (not
+ * recorded), then for the measured duration. Closed loop by default: each connection sends the next
+ * request as soon as the previous answer is read, which measures the most a server can take. With
+ * {@code --rate}, open loop at a fixed arrival rate: request <i>i</i> is due at start + <i>i</i> /
+ * rate, whichever connection is free takes it, and its latency counts from when it was due, so a
+ * server that falls behind is charged for the wait too (no coordinated omission); this measures the
+ * latency a server adds at a given load. Prints p50/p90/p99/max latency and requests per second,
+ * and one {@code RESULT} line for scripts.
  *
  * <p>Usage: {@code LoadDriver --url URL [--token T] [--connections 64] [--warmup 10] [--duration
- * 30] [--label name]} (seconds).
+ * 30] [--rate requests-per-second] [--label name]} (seconds).
  */
 public final class LoadDriver {
 
@@ -37,6 +42,9 @@ public final class LoadDriver {
   private final LongAdder errors = new LongAdder();
   private final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
   private final AtomicLong firstError = new AtomicLong();
+  // Open loop: the next request's number; request i is due at paceStart + i * periodNanos.
+  private final AtomicLong nextDue = new AtomicLong();
+  private volatile long paceStart;
   private volatile String firstErrorMessage;
 
   public static void main(String[] args) throws Exception {
@@ -48,9 +56,14 @@ public final class LoadDriver {
   /** Runs warm-up then measurement and returns what was measured. */
   Result run(Options options) throws InterruptedException {
     byte[] request = HttpConnection.request(options.url(), options.token());
+    long periodNanos = options.rate() > 0 ? Math.round(1e9 / options.rate()) : 0;
+    paceStart = System.nanoTime();
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < options.connections(); i++) {
-      workers.add(Thread.ofVirtual().name("load-" + i).start(() -> drive(options.url(), request)));
+      workers.add(
+          Thread.ofVirtual()
+              .name("load-" + i)
+              .start(() -> drive(options.url(), request, periodNanos)));
     }
     // A load driver paces itself by the wall clock: these waits are the experiment's phases.
     Thread.sleep(options.warmup().toMillis());
@@ -70,6 +83,7 @@ public final class LoadDriver {
     return new Result(
         options.label(),
         options.connections(),
+        options.rate(),
         measured,
         elapsedNanos,
         byStatus,
@@ -77,14 +91,14 @@ public final class LoadDriver {
         firstErrorMessage);
   }
 
-  private void drive(URI url, byte[] request) {
+  private void drive(URI url, byte[] request, long periodNanos) {
     HttpConnection connection = null;
     while (phase != Phase.STOP) {
       try {
         if (connection == null) {
           connection = HttpConnection.open(url);
         }
-        long sent = System.nanoTime();
+        long sent = periodNanos > 0 ? awaitNextDue(periodNanos) : System.nanoTime();
         int status = connection.exchange(request);
         long tookNanos = System.nanoTime() - sent;
         if (phase == Phase.MEASURE) {
@@ -110,10 +124,24 @@ public final class LoadDriver {
     }
   }
 
+  /**
+   * Takes the next request of the open-loop schedule and waits until it is due; answers when it was
+   * due, from which its latency counts (later than that if every connection was busy).
+   */
+  private long awaitNextDue(long periodNanos) {
+    long due = paceStart + nextDue.getAndIncrement() * periodNanos;
+    long wait;
+    while ((wait = due - System.nanoTime()) > 0 && phase != Phase.STOP) {
+      LockSupport.parkNanos(wait);
+    }
+    return due;
+  }
+
   /** What one run measured. */
   record Result(
       String label,
       int connections,
+      double offeredRate,
       Histogram latencies,
       long elapsedNanos,
       Map<Integer, Long> statuses,
@@ -133,9 +161,12 @@ public final class LoadDriver {
       out.append(
           String.format(
               Locale.ROOT,
-              "%s: %d connections, %.1f s measured, %d requests, %d errors, statuses %s%n",
+              "%s: %d connections, %s, %.1f s measured, %d requests, %d errors, statuses %s%n",
               label,
               connections,
+              offeredRate > 0
+                  ? String.format(Locale.ROOT, "open loop at %.0f req/s", offeredRate)
+                  : "closed loop",
               elapsedNanos / 1e9,
               latencies.getTotalCount(),
               errors,
@@ -167,9 +198,19 @@ public final class LoadDriver {
     }
   }
 
-  /** Command-line options. */
+  /**
+   * Command-line options.
+   *
+   * @param rate requests per second for an open loop; 0 for a closed loop
+   */
   record Options(
-      URI url, String token, int connections, Duration warmup, Duration duration, String label) {
+      URI url,
+      String token,
+      int connections,
+      Duration warmup,
+      Duration duration,
+      double rate,
+      String label) {
 
     static Options parse(String[] args) {
       Map<String, String> values = new LinkedHashMap<>();
@@ -182,7 +223,7 @@ public final class LoadDriver {
       if (!values.containsKey("url")) {
         throw new IllegalArgumentException(
             "Usage: LoadDriver --url URL [--token T] [--connections 64] [--warmup 10]"
-                + " [--duration 30] [--label name]");
+                + " [--duration 30] [--rate requests-per-second] [--label name]");
       }
       return new Options(
           URI.create(values.get("url")),
@@ -190,6 +231,7 @@ public final class LoadDriver {
           Integer.parseInt(values.getOrDefault("connections", "64")),
           Duration.ofSeconds(Long.parseLong(values.getOrDefault("warmup", "10"))),
           Duration.ofSeconds(Long.parseLong(values.getOrDefault("duration", "30"))),
+          Double.parseDouble(values.getOrDefault("rate", "0")),
           values.getOrDefault("label", "run"));
     }
   }
