@@ -55,6 +55,11 @@ final class Postgres implements AutoCloseable {
               // The launcher stops PostgreSQL itself, after the services that use it.
               .setRegisterShutdownHook(false)
               .setPGStartupWait(Duration.ofSeconds(60))
+              // The embedded binaries default to fsync off and asynchronous commits, fine for
+              // throwaway test databases; this one keeps the stack's data across restarts and
+              // backs the promise that every step is on disk before the next begins.
+              .setServerConfig("fsync", "on")
+              .setServerConfig("synchronous_commit", "on")
               .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .start();
