@@ -1,6 +1,5 @@
 package dev.agentplane.kit.correlation;
 
-import io.micronaut.context.propagation.slf4j.MdcPropagationContext;
 import io.micronaut.core.order.Ordered;
 import io.micronaut.core.propagation.MutablePropagatedContext;
 import io.micronaut.http.HttpRequest;
@@ -9,9 +8,6 @@ import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ResponseFilter;
 import io.micronaut.http.annotation.ServerFilter;
 import io.micronaut.http.filter.ServerFilterPhase;
-import java.util.HashMap;
-import java.util.Map;
-import org.slf4j.MDC;
 
 /**
  * Gives every request an id (the caller's {@code X-Request-Id} when well formed, else a new one)
@@ -32,14 +28,7 @@ final class CorrelationServerFilter implements Ordered {
       traceparent = Correlation.newTraceparent();
     }
     request.setAttribute(Correlation.REQUEST_ID_ATTRIBUTE, requestId);
-    Map<String, String> mdc = new HashMap<>();
-    Map<String, String> inherited = MDC.getCopyOfContextMap();
-    if (inherited != null) {
-      mdc.putAll(inherited);
-    }
-    mdc.put(Correlation.MDC_REQUEST_ID, requestId);
-    mdc.put(Correlation.MDC_TRACEPARENT, traceparent);
-    propagatedContext.add(new MdcPropagationContext(mdc));
+    propagatedContext.add(new CorrelationContext(requestId, traceparent, null, null));
   }
 
   @ResponseFilter
