@@ -8,16 +8,24 @@
 #
 # Usage: infra/scripts/bench-gateway.sh --direct http://127.0.0.1:8081 --gateway http://127.0.0.1:8080 \
 #          --path /v1/agents/a1 --token "$(cat .agentplane/admin-token)" \
-#          [--connections 64] [--warmup 10] [--duration 30] [--rounds 3] [--rate 800] [--pin]
+#          [--connections 64] [--warmup 10] [--duration 30] [--rounds 3] [--warm-rounds 1] [--rate 800] [--pin]
 #
-# --pin gives the gateway a core of its own, as it has in a deployment: the gateway process on CPU 1,
-# everything else (the load driver, the other services, PostgreSQL with its backends, Kafka) on CPU 0,
-# for both phases, so "direct" and "through the gateway" get the same CPU for the service side. The
-# processes come from the running devstack's .agentplane/pids; affinities are restored on exit.
+# --warm-rounds runs that many rounds first and records nothing of them: a freshly started JVM
+# needs a few hundred thousand requests before its JIT settles, far more than one --warmup.
+#
+# --pin splits the machine between the two sides of the gateway, as a deployment does with hosts:
+# the service side (the services, PostgreSQL with its backends, Kafka) on CPU 0, the client side (the
+# load driver, and the gateway) on CPU 1, for both phases. "Direct" and "through the gateway" then
+# give the service the same core, every request reaches it from the other core either way, and the
+# gateway costs the service only what it really takes from it. (Keeping the driver on CPU 0 with the
+# service instead made the direct phase free of cross-core wake-ups while each gateway request
+# crossed cores twice, which cost CPU 0 about 0.1 ms a request in softirq and wake-ups while the
+# gateway's core idled at a third.) The processes come from the running devstack's .agentplane/pids;
+# affinities are restored on exit.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
-DIRECT="" GATEWAY="" BENCH_PATH="" TOKEN="" CONNECTIONS=64 WARMUP=10 DURATION=30 ROUNDS=3 RATE="" PIN=false
+DIRECT="" GATEWAY="" BENCH_PATH="" TOKEN="" CONNECTIONS=64 WARMUP=10 DURATION=30 ROUNDS=3 WARM_ROUNDS=1 RATE="" PIN=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --pin) PIN=true; shift; continue ;;
@@ -29,6 +37,7 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP="$2" ;;
     --duration) DURATION="$2" ;;
     --rounds) ROUNDS="$2" ;;
+    --warm-rounds) WARM_ROUNDS="$2" ;;
     --rate) RATE="$2" ;;
     *) echo "Unknown option $1 (see the top of $0)" >&2; exit 2 ;;
   esac
@@ -76,8 +85,8 @@ if [ "$PIN" = true ]; then
   }
   trap 'pin_stack "$ALL_CPUS" "$ALL_CPUS"' EXIT
   pin_stack 1 0
-  DRIVER_CPUS=0
-  echo "pinned: gateway on CPU 1; load driver, services, PostgreSQL and Kafka on CPU 0"
+  DRIVER_CPUS=1
+  echo "pinned: load driver and gateway on CPU 1; services, PostgreSQL and Kafka on CPU 0"
 fi
 
 run() {
@@ -88,6 +97,12 @@ run() {
 }
 
 echo "GET $BENCH_PATH, $CONNECTIONS connections, ${WARMUP}s warm-up, ${DURATION}s measured, $ROUNDS rounds${RATE:+, open loop at $RATE req/s}"
+for round in $(seq 1 "$WARM_ROUNDS"); do
+  for side in direct gateway; do
+    if [ "$side" = direct ]; then base="$DIRECT"; else base="$GATEWAY"; fi
+    run "warm-$side-$round" "$base" 0 | grep '^RESULT' | sed 's/^RESULT/warm-up (not counted):/'
+  done
+done
 RESULTS=""
 for round in $(seq 1 "$ROUNDS"); do
   for phase in "closed 0" ${RATE:+"open $RATE"}; do
@@ -117,7 +132,7 @@ echo "$RESULTS" | awk '
     for (loop in loops) {
       split("", ratio); split("", d50); split("", g50); split("", add50); split("", add99); split("", drps); split("", grps); n = 0
       for (r in rounds) {
-        if (!((("direct", loop, r, "rps")) in v)) continue
+        if (!(("direct", loop, r, "rps") in v)) continue
         n++
         drps[n] = v["direct", loop, r, "rps"]; grps[n] = v["gateway", loop, r, "rps"]
         ratio[n] = grps[n] / drps[n]

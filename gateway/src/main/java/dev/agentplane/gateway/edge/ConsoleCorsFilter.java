@@ -1,21 +1,21 @@
 package dev.agentplane.gateway.edge;
 
 import dev.agentplane.kit.problem.ProblemType;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.order.Ordered;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MutableHttpResponse;
-import io.micronaut.http.annotation.Filter;
-import io.micronaut.http.filter.HttpServerFilter;
-import io.micronaut.http.filter.ServerFilterChain;
+import io.micronaut.http.annotation.RequestFilter;
+import io.micronaut.http.annotation.ResponseFilter;
+import io.micronaut.http.annotation.ServerFilter;
 import io.micronaut.http.filter.ServerFilterPhase;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.reactivestreams.Publisher;
-import reactor.core.publisher.Mono;
 
 /**
  * CORS for the configured console origins only (Fetch standard § CORS protocol). A preflight is
@@ -23,8 +23,10 @@ import reactor.core.publisher.Mono;
  * other origin is a 403. Actual requests from an allowed origin get {@code
  * Access-Control-Allow-Origin}; from others, nothing, so the browser withholds the response.
  */
-@Filter("/**")
-final class ConsoleCorsFilter implements HttpServerFilter {
+// Request/response filter methods rather than a wrapping doFilter, as the other edge filters: no
+// reactive operators on the way of every request, most of which carry no Origin at all.
+@ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
+final class ConsoleCorsFilter implements Ordered {
 
   private final Set<String> origins;
   private final Set<String> methods;
@@ -46,29 +48,37 @@ final class ConsoleCorsFilter implements HttpServerFilter {
     this.problems = problems;
   }
 
-  @Override
-  public Publisher<MutableHttpResponse<?>> doFilter(
-      HttpRequest<?> request, ServerFilterChain chain) {
+  /** Answers a preflight here; anything else goes on (null). */
+  @RequestFilter
+  @Nullable
+  MutableHttpResponse<?> answerPreflight(HttpRequest<?> request) {
     String origin = request.getHeaders().get(HttpHeaders.ORIGIN);
-    if (origin == null) {
-      return chain.proceed(request);
+    if (origin == null || !isPreflight(request)) {
+      return null;
     }
-    boolean allowed = origins.contains(origin);
-    String requestedMethod = request.getHeaders().get(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
-    if (request.getMethod() == HttpMethod.OPTIONS && requestedMethod != null) {
-      return Mono.just(preflight(request, origin, allowed, requestedMethod));
+    return preflight(
+        request,
+        origin,
+        origins.contains(origin),
+        request.getHeaders().get(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD));
+  }
+
+  /** Lets an allowed origin read the answer to its actual request. */
+  @ResponseFilter
+  void allowOrigin(HttpRequest<?> request, MutableHttpResponse<?> response) {
+    String origin = request.getHeaders().get(HttpHeaders.ORIGIN);
+    if (origin == null || !origins.contains(origin) || isPreflight(request)) {
+      // No origin, another one, or a preflight, answered above with headers of its own.
+      return;
     }
-    if (!allowed) {
-      return chain.proceed(request);
-    }
-    return Mono.from(chain.proceed(request))
-        .map(
-            response -> {
-              response.getHeaders().set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-              response.getHeaders().add(HttpHeaders.VARY, HttpHeaders.ORIGIN);
-              response.getHeaders().set(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, exposeHeaders);
-              return response;
-            });
+    response.getHeaders().set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    response.getHeaders().add(HttpHeaders.VARY, HttpHeaders.ORIGIN);
+    response.getHeaders().set(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, exposeHeaders);
+  }
+
+  private static boolean isPreflight(HttpRequest<?> request) {
+    return request.getMethod() == HttpMethod.OPTIONS
+        && request.getHeaders().contains(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
   }
 
   private MutableHttpResponse<?> preflight(

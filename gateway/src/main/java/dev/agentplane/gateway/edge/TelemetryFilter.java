@@ -107,8 +107,11 @@ final class TelemetryFilter implements Ordered {
     return "other";
   }
 
-  private static String millis(long nanos) {
-    return String.format(java.util.Locale.ROOT, "%.2f", nanos / 1_000_000.0);
+  /** Nanoseconds as milliseconds with two decimals ({@code 1.20}), without a format parser. */
+  static String millis(long nanos) {
+    long hundredths = (nanos + 5_000) / 10_000;
+    long fraction = hundredths % 100;
+    return (hundredths / 100) + (fraction < 10 ? ".0" : ".") + fraction;
   }
 
   @Override
