@@ -1,5 +1,6 @@
 package dev.agentplane.execution.loop;
 
+import static dev.agentplane.execution.support.FakeOpenAiServer.heldStream;
 import static dev.agentplane.execution.support.FakeOpenAiServer.slowStream;
 import static dev.agentplane.execution.support.FakeOpenAiServer.sse;
 import static dev.agentplane.execution.support.OpenAiChunks.finishChunk;
@@ -171,6 +172,61 @@ class CrashRecoveryIT {
       assertThat(named(events, "model.completed")).hasSize(1);
     } finally {
       never.countDown();
+    }
+  }
+
+  @Test
+  void killedDuringTheFinalWriteTheRunEndsOnceFromItsLastCheckpoint() throws Exception {
+    String tenant = newTenant();
+    CountDownLatch answered = new CountDownLatch(1);
+    try (FakeOpenAiServer openAi = FakeOpenAiServer.start()) {
+      givenAThinkingAgent(tenant, openAi);
+      openAi.answer(
+          heldStream(
+              textChunk("The answer is 42.", true),
+              answered,
+              finishChunk("stop"),
+              usageChunk(20, 5)));
+      openAi.answer(
+          sse(textChunk("The answer is 42.", true), finishChunk("stop"), usageChunk(20, 5)));
+      String token = operator(tenant);
+      JsonNode run = client(first).start(token, "{\"agent\":\"thinker\",\"input\":\"Why?\"}");
+      try (SseStream stream = client(first).openEvents(token, run, "", Map.of())) {
+        awaitEvent(stream, "model.delta");
+      }
+      ServiceProcess holder = instanceRunning(run);
+
+      // The test holds the run's row, lets the model finish, and waits until the worker's last
+      // commit (the answer, run.succeeded, the ending) is blocked in PostgreSQL on that row: the
+      // instance is killed in the middle of its final write, which therefore never commits.
+      try (Connection lock = database.connect()) {
+        lock.setAutoCommit(false);
+        try (PreparedStatement hold =
+            lock.prepareStatement("SELECT 1 FROM execution.run WHERE id = ? FOR UPDATE")) {
+          hold.setObject(1, runId(run));
+          hold.executeQuery().close();
+        }
+        answered.countDown();
+        await("the final write to wait for the run's row")
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> finalWritesWaiting(database) == 1);
+        crash(holder);
+        lock.rollback();
+      }
+
+      RunClient survivor = client(other(holder));
+      JsonNode ended = survivor.awaitEnd(token, run, TAKEOVER_WITHIN);
+      assertThat(ended.path("status").asText()).as(ended.toString()).isEqualTo("succeeded");
+      assertThat(ended.path("output").asText()).isEqualTo("The answer is 42.");
+      assertThat(openAi.received())
+          .as("the survivor asked again from the last checkpoint: the first answer never landed")
+          .hasSize(2);
+      List<SseEvent> events = gapFreeEvents(survivor, token, run);
+      assertThat(named(events, "run.succeeded")).hasSize(1);
+      assertThat(named(events, "model.completed")).hasSize(1);
+      assertThat(names(events)).containsSubsequence("model.delta", "run.resumed", "run.succeeded");
+    } finally {
+      answered.countDown();
     }
   }
 
@@ -532,6 +588,22 @@ class CrashRecoveryIT {
         .filter(instance -> instance.isAlive() && instance.pid() == pid)
         .findFirst()
         .orElseThrow(() -> new AssertionError("No instance runs as " + owner));
+  }
+
+  /** Step commits (the journal's group-commit statement) waiting for a row lock, of any run. */
+  private static long finalWritesWaiting(TestDatabase database) throws SQLException {
+    try (Connection connection = database.connect();
+        PreparedStatement query =
+            connection.prepareStatement(
+                """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    AND query LIKE 'WITH step AS%'
+                """);
+        ResultSet rows = query.executeQuery()) {
+      rows.next();
+      return rows.getLong(1);
+    }
   }
 
   private static Optional<String> leaseOwner(TestDatabase database, JsonNode run)

@@ -135,6 +135,20 @@ public final class FakeOpenAiServer implements AutoCloseable {
     };
   }
 
+  /** Sends a first chunk, holds the stream open until {@code release}, then sends the rest. */
+  public static Answer heldStream(String firstChunk, CountDownLatch release, String... rest) {
+    return exchange -> {
+      OutputStream out = openEventStream(exchange);
+      writeEvent(out, firstChunk);
+      release.await();
+      for (String chunk : rest) {
+        writeEvent(out, chunk);
+      }
+      writeEvent(out, "[DONE]");
+      exchange.close();
+    };
+  }
+
   /** Sends a chunk, then drops the connection in the middle of the stream. */
   public static Answer brokenStream(String firstChunk) {
     return exchange -> {
