@@ -54,8 +54,9 @@ import org.awaitility.core.ConditionFactory;
  *       full GC ({@code jcmd GC.run}, then {@code GC.heap_info}) before and with them; then the
  *       time to resume one of them (as above, and until the run ended).
  *   <li><b>Kill → resumed</b>: a second instance runs beside the first; a run's tool call hangs on
- *       the first, which is killed with SIGKILL; the time until the survivor commits {@code
- *       run.resumed} for it, with the default lease (30 s) and sweep (5 s).
+ *       whichever instance took the run after its decision, which is killed with SIGKILL; the time
+ *       until the survivor commits {@code run.resumed} for it, with the default lease (30 s) and
+ *       sweep (5 s).
  * </ol>
  *
  * <p>Usage: {@code infra/scripts/bench-approvals.sh [--samples 200] [--waiting 10000] [--kills 3]}.
@@ -64,8 +65,10 @@ import org.awaitility.core.ConditionFactory;
 public final class ApprovalWaitBench {
 
   private static final List<String> SERVICE_JVM = List.of("-XX:+UseG1GC", "-Xms256m", "-Xmx1g");
+  // "garbage-first heap   total 262144K, used 31395K" up to JDK 21; JDK 25 adds "reserved" and
+  // "committed" figures before "used".
   private static final Pattern G1_USED =
-      Pattern.compile("garbage-first heap\\s+total (\\d+)K, used (\\d+)K");
+      Pattern.compile("garbage-first heap\\s+total.*?used (\\d+)K");
 
   private final TestTokens tokens = TestTokens.standard();
 
@@ -113,8 +116,9 @@ public final class ApprovalWaitBench {
               tool);
 
       System.out.printf("Decision recorded → tool invoked, %d runs one at a time ...%n", samples);
-      for (int i = 0; i < Math.min(20, samples); i++) {
-        stack.approveAndTime(stack.parkedRun()); // warm-up, not recorded
+      // As many warm-up decisions as measured ones, not recorded: the services' JIT settles.
+      for (int i = 0; i < samples; i++) {
+        stack.approveAndTime(stack.parkedRun());
       }
       Histogram decisionToTool = new Histogram(3);
       for (int i = 0; i < samples; i++) {
@@ -149,9 +153,9 @@ public final class ApprovalWaitBench {
               ServiceSpec.execution("execution-b", database, registry.uri(), approval.uri())
                   .jvm(SERVICE_JVM));
       List<Double> killToResumed = new ArrayList<>();
+      List<ServiceProcess> instances = List.of(first, second);
       for (int i = 0; i < kills; i++) {
-        killToResumed.add(stack.killMidCallAndTime(first));
-        first.restart();
+        killToResumed.add(stack.killMidCallAndTime(instances));
       }
       System.out.printf("kill -9 → run.resumed by the other instance: %s s%n", killToResumed);
       second.stop();
@@ -248,10 +252,11 @@ public final class ApprovalWaitBench {
     }
 
     /**
-     * Starts a run on {@code victim} whose approved tool call hangs there, kills it with SIGKILL,
-     * and times until another instance committed {@code run.resumed} for the run.
+     * Starts a run whose approved tool call hangs on whichever instance took it after the decision,
+     * kills that instance with SIGKILL, and times until the other committed {@code run.resumed} for
+     * the run; then starts the killed one again.
      */
-    double killMidCallAndTime(ServiceProcess victim) throws Exception {
+    double killMidCallAndTime(List<ServiceProcess> instances) throws Exception {
       UUID runId = parkedRun();
       String key = runId + ":" + toolCallId(runId);
       tool.hang(key);
@@ -260,6 +265,13 @@ public final class ApprovalWaitBench {
           "/v1/approvals/" + approvalId + "/decisions", approver, "{\"decision\":\"approve\"}");
       tool.awaitArrival(key, Duration.ofSeconds(30));
       String holder = leaseOwner(runId);
+      // A lease owner names its JVM: "<pid>@<host>/<suffix>".
+      long pid = Long.parseLong(holder.substring(0, holder.indexOf('@')));
+      ServiceProcess victim =
+          instances.stream()
+              .filter(instance -> instance.pid() == pid)
+              .findFirst()
+              .orElseThrow(() -> new IllegalStateException("No instance runs as " + holder));
       long killed = System.nanoTime();
       victim.kill();
       await("run " + runId + " to be resumed after the kill of " + holder)
@@ -268,6 +280,7 @@ public final class ApprovalWaitBench {
           .until(() -> resumes(runId) >= 2);
       double seconds = (System.nanoTime() - killed) / 1e9;
       tool.release(key);
+      victim.restart();
       return Math.round(seconds * 10) / 10.0;
     }
 
@@ -339,7 +352,7 @@ public final class ApprovalWaitBench {
     if (!used.find()) {
       throw new IllegalStateException("No G1 heap line in:\n" + info);
     }
-    return Long.parseLong(used.group(2)) * 1024;
+    return Long.parseLong(used.group(1)) * 1024;
   }
 
   private static String jcmd(long pid, String command) throws Exception {

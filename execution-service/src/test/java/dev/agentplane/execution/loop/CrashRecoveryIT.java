@@ -138,15 +138,8 @@ class CrashRecoveryIT {
     try (FakeOpenAiServer openAi = FakeOpenAiServer.start()) {
       givenAThinkingAgent(tenant, openAi);
       openAi.answer(slowStream(textChunk("Let me think", true), never));
-      openAi.answer(
-          sse(textChunk("The answer is 42.", true), finishChunk("stop"), usageChunk(20, 5)));
       String token = operator(tenant);
-      JsonNode run = client(first).start(token, "{\"agent\":\"thinker\",\"input\":\"Why?\"}");
-
-      // The model streams, and its first words are on disk: the call is well under way.
-      try (SseStream stream = client(first).openEvents(token, run, "", Map.of())) {
-        awaitEvent(stream, "model.delta");
-      }
+      JsonNode run = startThinkingUntilItsFirstWords(openAi, token);
       ServiceProcess holder = instanceRunning(run);
       crash(holder);
 
@@ -187,13 +180,8 @@ class CrashRecoveryIT {
               answered,
               finishChunk("stop"),
               usageChunk(20, 5)));
-      openAi.answer(
-          sse(textChunk("The answer is 42.", true), finishChunk("stop"), usageChunk(20, 5)));
       String token = operator(tenant);
-      JsonNode run = client(first).start(token, "{\"agent\":\"thinker\",\"input\":\"Why?\"}");
-      try (SseStream stream = client(first).openEvents(token, run, "", Map.of())) {
-        awaitEvent(stream, "model.delta");
-      }
+      JsonNode run = startThinkingUntilItsFirstWords(openAi, token);
       ServiceProcess holder = instanceRunning(run);
 
       // The test holds the run's row, lets the model finish, and waits until the worker's last
@@ -666,6 +654,21 @@ class CrashRecoveryIT {
                 + "','apiKeySecret':'"
                 + KEY_SECRET
                 + "'},'instructions':'Think, then answer.'}"));
+  }
+
+  /**
+   * Starts a run of the thinking agent on the first instance, whose second model call (the
+   * survivor's) answers at once, and returns once the model streamed and its first words are on
+   * disk: the first call is well under way.
+   */
+  private JsonNode startThinkingUntilItsFirstWords(FakeOpenAiServer openAi, String token) {
+    openAi.answer(
+        sse(textChunk("The answer is 42.", true), finishChunk("stop"), usageChunk(20, 5)));
+    JsonNode run = client(first).start(token, "{\"agent\":\"thinker\",\"input\":\"Why?\"}");
+    try (SseStream stream = client(first).openEvents(token, run, "", Map.of())) {
+      awaitEvent(stream, "model.delta");
+    }
+    return run;
   }
 
   /** The effects the counting server took for the run's calls (their keys start with its id). */

@@ -16,10 +16,6 @@ import dev.agentplane.testkit.TestTokens;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,7 +31,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JwksKeySourceIT implements RealInfrastructure {
 
-  private final HttpClient http = HttpClient.newHttpClient();
   private RSAKey signingKey;
   private HttpServer identityProvider;
   private EmbeddedServer service;
@@ -92,12 +87,7 @@ class JwksKeySourceIT implements RealInfrastructure {
   }
 
   private int statusWith(String token) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(service.getURL() + "/v1/nothing-here"))
-            .header("Authorization", "Bearer " + token)
-            .GET()
-            .build();
-    return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    return UnservedPathProbe.statusWith(service, token);
   }
 
   private String rs256Token(String tenant) throws Exception {

@@ -8,10 +8,6 @@ import dev.agentplane.testkit.TestTokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -31,7 +27,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VerifiedTokensIT implements RealInfrastructure {
 
-  private final HttpClient http = HttpClient.newHttpClient();
   private final TestTokens tokens = TestTokens.standard();
   private EmbeddedServer service;
   private MeterRegistry meters;
@@ -123,11 +118,6 @@ class VerifiedTokensIT implements RealInfrastructure {
   }
 
   private int statusWith(String token) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(service.getURL() + "/v1/nothing-here"))
-            .header("Authorization", "Bearer " + token)
-            .GET()
-            .build();
-    return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    return UnservedPathProbe.statusWith(service, token);
   }
 }
