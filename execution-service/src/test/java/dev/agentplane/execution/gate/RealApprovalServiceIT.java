@@ -35,7 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The human in the loop with nothing played by the test: the real registry, approval service and
  * execution service, each in a child JVM, talking over Kafka; approvers decide through the approval
  * service's API. Promotions that need review and gated tool calls both wait for that decision, and
- * neither a crash of the registry nor a restart of the approval service loses it.
+ * neither a crash of the registry nor a restart of the approval service loses it; a run cancelled
+ * while it waits withdraws its request.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealApprovalServiceIT {
@@ -153,22 +154,7 @@ class RealApprovalServiceIT {
     runs.awaitStatus(token, run, "waiting_approval", SOON);
 
     ServiceApi approvals = new ServiceApi(approvalService.uri());
-    JsonNode inbox =
-        await("the approval request to reach the approval service")
-            .atMost(SOON)
-            .pollInterval(Duration.ofMillis(200))
-            .until(
-                () ->
-                    approvals
-                        .get(
-                            "/v1/approvals?status=pending&kind=tool_call&subject="
-                                + run.path("id").asText(),
-                            approver(tenant))
-                        .body()
-                        .path("items"),
-                items -> items.size() == 1);
-    JsonNode request = inbox.get(0);
-    assertThat(request.path("subject").path("runId").asText()).isEqualTo(run.path("id").asText());
+    JsonNode request = awaitPendingRequestFor(run, approvals, tenant);
     JsonNode asked =
         approvals.get("/v1/approvals/" + request.path("id").asText(), approver(tenant)).body();
     assertThat(asked.path("context").path("arguments"))
@@ -203,6 +189,73 @@ class RealApprovalServiceIT {
     assertThat(decision.path("outcome").asText()).isEqualTo("APPROVED");
     assertThat(decision.path("decidedBy").get(0).asText()).isEqualTo("approver-1");
     assertThat(decision.path("argumentsDiff")).isNotEmpty();
+  }
+
+  @Test
+  void cancellingARunWaitingForApprovalWithdrawsItsRequestFromTheApprovalService() {
+    String tenant = newTenant();
+    registry.activeTool(
+        tenant,
+        "pay",
+        ToolSpecs.gated(ToolSpecs.payment(api.url("/payees/{to}/payments"), true), "'always'"));
+    registry.activeAgent(
+        tenant,
+        "payer",
+        aScriptedAgent()
+            .tools("pay")
+            .calls("pay", "{'amount': 5, 'to': 'Nobody'}")
+            .answers("'paid'")
+            .build());
+    String token = operator(tenant);
+    RunClient runs = new RunClient(executionService.uri());
+    JsonNode run = runs.start(token, "{\"agent\":\"payer\",\"input\":\"pay\"}");
+    runs.awaitStatus(token, run, "waiting_approval", SOON);
+    ServiceApi approvals = new ServiceApi(approvalService.uri());
+    String approvalPath =
+        "/v1/approvals/" + awaitPendingRequestFor(run, approvals, tenant).path("id").asText();
+
+    Reply cancelled =
+        new ServiceApi(executionService.uri())
+            .post(
+                "/v1/runs/" + run.path("id").asText() + "/cancel",
+                token,
+                "{\"reason\":\"not today\"}");
+    assertThat(cancelled.status()).as(cancelled.raw()).isEqualTo(202);
+
+    JsonNode withdrawn =
+        await("the approval service to hold the request as cancelled")
+            .atMost(SOON)
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> approvals.get(approvalPath, approver(tenant)).body(),
+                body -> "cancelled".equals(body.path("status").asText()));
+    assertThat(withdrawn.path("decisions")).isEmpty();
+    Reply lateDecision =
+        approvals.post(approvalPath + "/decisions", approver(tenant), "{\"decision\":\"approve\"}");
+    assertThat(lateDecision.status()).as(lateDecision.raw()).isEqualTo(409);
+    assertThat(runs.awaitEnd(token, run, SOON).path("status").asText()).isEqualTo("cancelled");
+    assertThat(api.effects()).noneMatch(effect -> effect.path().contains("/payees/Nobody"));
+  }
+
+  /** The one pending tool-call request the approval service opened for the run. */
+  private JsonNode awaitPendingRequestFor(JsonNode run, ServiceApi approvals, String tenant) {
+    JsonNode inbox =
+        await("the approval request to reach the approval service")
+            .atMost(SOON)
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () ->
+                    approvals
+                        .get(
+                            "/v1/approvals?status=pending&kind=tool_call&subject="
+                                + run.path("id").asText(),
+                            approver(tenant))
+                        .body()
+                        .path("items"),
+                items -> items.size() == 1);
+    JsonNode request = inbox.get(0);
+    assertThat(request.path("subject").path("runId").asText()).isEqualTo(run.path("id").asText());
+    return request;
   }
 
   private static String newTenant() {
