@@ -136,22 +136,9 @@ class RealApprovalServiceIT {
   @Test
   void aGatedCallApprovedWithEditedArgumentsInTheApprovalServiceIsMadeWithTheEdits() {
     String tenant = newTenant();
-    registry.activeTool(
-        tenant,
-        "pay",
-        ToolSpecs.gated(ToolSpecs.payment(api.url("/payees/{to}/payments"), true), "'always'"));
-    registry.activeAgent(
-        tenant,
-        "payer",
-        aScriptedAgent()
-            .tools("pay")
-            .calls("pay", "{'amount': 900, 'to': 'ACME'}")
-            .answers("'paid: {{tool.pay}}'")
-            .build());
     String token = operator(tenant);
     RunClient runs = new RunClient(executionService.uri());
-    JsonNode run = runs.start(token, "{\"agent\":\"payer\",\"input\":\"pay ACME\"}");
-    runs.awaitStatus(token, run, "waiting_approval", SOON);
+    JsonNode run = aPaymentWaitingForApproval(tenant, "{'amount': 900, 'to': 'ACME'}");
 
     ServiceApi approvals = new ServiceApi(approvalService.uri());
     JsonNode request = awaitPendingRequestFor(run, approvals, tenant);
@@ -194,22 +181,9 @@ class RealApprovalServiceIT {
   @Test
   void cancellingARunWaitingForApprovalWithdrawsItsRequestFromTheApprovalService() {
     String tenant = newTenant();
-    registry.activeTool(
-        tenant,
-        "pay",
-        ToolSpecs.gated(ToolSpecs.payment(api.url("/payees/{to}/payments"), true), "'always'"));
-    registry.activeAgent(
-        tenant,
-        "payer",
-        aScriptedAgent()
-            .tools("pay")
-            .calls("pay", "{'amount': 5, 'to': 'Nobody'}")
-            .answers("'paid'")
-            .build());
     String token = operator(tenant);
     RunClient runs = new RunClient(executionService.uri());
-    JsonNode run = runs.start(token, "{\"agent\":\"payer\",\"input\":\"pay\"}");
-    runs.awaitStatus(token, run, "waiting_approval", SOON);
+    JsonNode run = aPaymentWaitingForApproval(tenant, "{'amount': 5, 'to': 'Nobody'}");
     ServiceApi approvals = new ServiceApi(approvalService.uri());
     String approvalPath =
         "/v1/approvals/" + awaitPendingRequestFor(run, approvals, tenant).path("id").asText();
@@ -235,6 +209,29 @@ class RealApprovalServiceIT {
     assertThat(lateDecision.status()).as(lateDecision.raw()).isEqualTo(409);
     assertThat(runs.awaitEnd(token, run, SOON).path("status").asText()).isEqualTo("cancelled");
     assertThat(api.effects()).noneMatch(effect -> effect.path().contains("/payees/Nobody"));
+  }
+
+  /**
+   * Registers a payment tool that always needs approval and an agent that pays with {@code
+   * arguments}, starts a run as the tenant's operator, and returns it once it waits for approval.
+   */
+  private JsonNode aPaymentWaitingForApproval(String tenant, String arguments) {
+    registry.activeTool(
+        tenant,
+        "pay",
+        ToolSpecs.gated(ToolSpecs.payment(api.url("/payees/{to}/payments"), true), "'always'"));
+    registry.activeAgent(
+        tenant,
+        "payer",
+        aScriptedAgent()
+            .tools("pay")
+            .calls("pay", arguments)
+            .answers("'paid: {{tool.pay}}'")
+            .build());
+    RunClient runs = new RunClient(executionService.uri());
+    JsonNode run = runs.start(operator(tenant), "{\"agent\":\"payer\",\"input\":\"pay\"}");
+    runs.awaitStatus(operator(tenant), run, "waiting_approval", SOON);
+    return run;
   }
 
   /** The one pending tool-call request the approval service opened for the run. */
