@@ -106,15 +106,7 @@ class CrashRecoveryIT {
   @Test
   void aRunStreamsLiveFromAnInstanceThatDoesNotExecuteIt() {
     String tenant = newTenant();
-    registry.activeTool(tenant, "sleep", ToolSpecs.sleep());
-    registry.activeAgent(
-        tenant,
-        "napper",
-        aScriptedAgent()
-            .tools("sleep")
-            .calls("sleep", "{'milliseconds': 1500}")
-            .answers("'rested'")
-            .build());
+    registry.activeNapper(tenant);
     String token = operator(tenant);
     // Accepted by the second instance, which starts it at once (eager start); streamed by the
     // first, which hears of its events only by polling the database.

@@ -1,6 +1,5 @@
 package dev.agentplane.execution.stream;
 
-import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.SseStream;
 import dev.agentplane.execution.support.SseStream.SseEvent;
-import dev.agentplane.execution.support.ToolSpecs;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -193,15 +191,7 @@ class EventStreamIT extends ExecutionTestSupport {
 
   /** Registers an agent that naps 1.5 s in a tool, then answers "rested"; returns a token. */
   private String napper(String tenant) {
-    registry.activeTool(tenant, "sleep", ToolSpecs.sleep());
-    registry.activeAgent(
-        tenant,
-        "napper",
-        aScriptedAgent()
-            .tools("sleep")
-            .calls("sleep", "{'milliseconds':1500}")
-            .answers("'rested'")
-            .build());
+    registry.activeNapper(tenant);
     return operator(tenant);
   }
 

@@ -39,6 +39,15 @@ public final class RegistryFixture {
     return id;
   }
 
+  /**
+   * The builtin {@code sleep} tool and an agent {@code napper} that naps 1.5 s in it, then answers
+   * "rested": a run that stays running long enough to watch.
+   */
+  public void activeNapper(String tenant) {
+    activeTool(tenant, "sleep", ToolSpecs.sleep());
+    activeAgent(tenant, "napper", AgentSpecs.sleepingThenAnswering(1500, "rested"));
+  }
+
   /** Creates an agent whose version 1 stays a draft; returns its id. */
   public UUID draftAgent(String tenant, String name, JsonNode spec) {
     return create(tenant, "/v1/agents", name, spec);
