@@ -265,13 +265,7 @@ public final class ApprovalWaitBench {
           "/v1/approvals/" + approvalId + "/decisions", approver, "{\"decision\":\"approve\"}");
       tool.awaitArrival(key, Duration.ofSeconds(30));
       String holder = leaseOwner(runId);
-      // A lease owner names its JVM: "<pid>@<host>/<suffix>".
-      long pid = Long.parseLong(holder.substring(0, holder.indexOf('@')));
-      ServiceProcess victim =
-          instances.stream()
-              .filter(instance -> instance.pid() == pid)
-              .findFirst()
-              .orElseThrow(() -> new IllegalStateException("No instance runs as " + holder));
+      ServiceProcess victim = ServiceProcess.namedByLeaseOwner(holder, instances);
       long killed = System.nanoTime();
       victim.kill();
       await("run " + runId + " to be resumed after the kill of " + holder)

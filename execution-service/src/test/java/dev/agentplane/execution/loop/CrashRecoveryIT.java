@@ -584,10 +584,7 @@ class CrashRecoveryIT {
     return instanceRunning(run, database, List.of(first, second));
   }
 
-  /**
-   * The instance whose worker holds the run's lease: the lease owner names the JVM ({@code
-   * pid@host/...}).
-   */
+  /** The instance whose worker holds the run's lease. */
   private static ServiceProcess instanceRunning(
       JsonNode run, TestDatabase database, List<ServiceProcess> instances) {
     String owner =
@@ -595,11 +592,7 @@ class CrashRecoveryIT {
             .atMost(Duration.ofSeconds(30))
             .until(() -> leaseOwner(database, run), Optional::isPresent)
             .orElseThrow();
-    long pid = Long.parseLong(owner.substring(0, owner.indexOf('@')));
-    return instances.stream()
-        .filter(instance -> instance.isAlive() && instance.pid() == pid)
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("No instance runs as " + owner));
+    return ServiceProcess.namedByLeaseOwner(owner, instances);
   }
 
   /** Step commits (the journal's group-commit statement) waiting for a row lock, of any run. */

@@ -106,6 +106,19 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   /** The process id of the JVM running now. */
+  /**
+   * The live one of {@code instances} that a run's lease owner names: an owner names its JVM
+   * ({@code <pid>@<host>/...}).
+   */
+  public static ServiceProcess namedByLeaseOwner(
+      String leaseOwner, List<ServiceProcess> instances) {
+    long pid = Long.parseLong(leaseOwner.substring(0, leaseOwner.indexOf('@')));
+    return instances.stream()
+        .filter(instance -> instance.isAlive() && instance.pid() == pid)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("No instance runs as " + leaseOwner));
+  }
+
   public long pid() {
     return process.pid();
   }

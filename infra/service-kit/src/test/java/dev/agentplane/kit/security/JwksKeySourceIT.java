@@ -12,6 +12,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import dev.agentplane.testkit.RealInfrastructure;
+import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.TestTokens;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -86,8 +87,9 @@ class JwksKeySourceIT implements RealInfrastructure {
     assertThat(statusWith(rs256Token(null))).isEqualTo(401);
   }
 
-  private int statusWith(String token) throws Exception {
-    return UnservedPathProbe.statusWith(service, token);
+  /** 404 when the token opens the service (an unknown route behind auth), 401 when it does not. */
+  private int statusWith(String token) {
+    return new ServiceApi(service.getURI()).get("/v1/nothing-here", token).status();
   }
 
   private String rs256Token(String tenant) throws Exception {
