@@ -1,15 +1,16 @@
 package dev.agentplane.execution.bench;
 
-import static dev.agentplane.execution.support.SpecJson.json;
+import static dev.agentplane.testkit.SpecJson.json;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.execution.support.RegistryFixture;
-import dev.agentplane.execution.support.ServiceProcess;
-import dev.agentplane.execution.support.ServiceSpec;
+import dev.agentplane.execution.support.SharedRegistry;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
+import dev.agentplane.testkit.ServiceProcess;
+import dev.agentplane.testkit.ServiceSpec;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestTokens;
@@ -90,7 +91,7 @@ public final class ApprovalWaitBench {
 
   private void run(int samples, int waiting, int kills) throws Exception {
     TestKafka.get().createTopics(Topics.ALL.toArray(String[]::new));
-    ServiceProcess registry = ServiceProcess.sharedRegistry();
+    ServiceProcess registry = SharedRegistry.get();
     ServiceProcess approval =
         ServiceProcess.start(
             ServiceSpec.approval("approval", TestPostgres.get().createDatabase("bench-approval"))

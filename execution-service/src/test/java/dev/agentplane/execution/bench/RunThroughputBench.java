@@ -1,11 +1,11 @@
 package dev.agentplane.execution.bench;
 
-import static dev.agentplane.execution.support.SpecJson.json;
+import static dev.agentplane.testkit.SpecJson.json;
 
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.execution.loop.JournalCommitLoop;
 import dev.agentplane.execution.support.RegistryFixture;
-import dev.agentplane.execution.support.ServiceProcess;
+import dev.agentplane.execution.support.SharedRegistry;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
@@ -72,7 +72,7 @@ public final class RunThroughputBench {
     TestKafka kafka = TestKafka.get();
     kafka.createTopics(Topics.ALL.toArray(String[]::new));
     TestPostgres.TestDatabase database = TestPostgres.get().createDatabase("RunThroughputBench");
-    ServiceProcess.sharedRegistry();
+    SharedRegistry.get();
     try (ApplicationContext context =
         ApplicationContext.builder()
             .properties(
@@ -83,8 +83,7 @@ public final class RunThroughputBench {
                     "datasources.default.maximum-pool-size", String.valueOf(POOL),
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "agentplane.jwt.secret", TestTokens.SECRET,
-                    "micronaut.http.services.registry.url",
-                        ServiceProcess.sharedRegistry().uri().toString(),
+                    "micronaut.http.services.registry.url", SharedRegistry.get().uri().toString(),
                     "micronaut.server.port", "-1"))
             .start()) {
       EmbeddedServer server = context.getBean(EmbeddedServer.class);

@@ -1,23 +1,24 @@
 package dev.agentplane.execution.gate;
 
 import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
-import static dev.agentplane.execution.support.SpecJson.json;
+import static dev.agentplane.testkit.SpecJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.contracts.Topics;
-import dev.agentplane.execution.support.ChildServices;
-import dev.agentplane.execution.support.CountingToolServer;
-import dev.agentplane.execution.support.CountingToolServer.Effect;
 import dev.agentplane.execution.support.RegistryFixture;
 import dev.agentplane.execution.support.RunClient;
-import dev.agentplane.execution.support.ServiceProcess;
-import dev.agentplane.execution.support.ServiceSpec;
-import dev.agentplane.execution.support.SseStream.SseEvent;
+import dev.agentplane.execution.support.SharedRegistry;
 import dev.agentplane.execution.support.ToolSpecs;
+import dev.agentplane.testkit.ChildServices;
+import dev.agentplane.testkit.CountingToolServer;
+import dev.agentplane.testkit.CountingToolServer.Effect;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
+import dev.agentplane.testkit.ServiceProcess;
+import dev.agentplane.testkit.ServiceSpec;
+import dev.agentplane.testkit.SseStream.SseEvent;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestTokens;
@@ -55,7 +56,7 @@ class RealApprovalServiceIT {
   @BeforeAll
   void startServices() {
     TestKafka.get().createTopics(Topics.ALL.toArray(String[]::new));
-    registryService = ServiceProcess.sharedRegistry();
+    registryService = SharedRegistry.get();
     services.watch(registryService);
     approvalService =
         services.launch(

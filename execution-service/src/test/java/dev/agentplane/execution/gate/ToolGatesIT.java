@@ -1,7 +1,7 @@
 package dev.agentplane.execution.gate;
 
 import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
-import static dev.agentplane.execution.support.SpecJson.json;
+import static dev.agentplane.testkit.SpecJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,10 +17,10 @@ import dev.agentplane.execution.loop.RunWorkers;
 import dev.agentplane.execution.support.ApprovalService;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.ScriptedAgent;
-import dev.agentplane.execution.support.SseStream;
-import dev.agentplane.execution.support.SseStream.SseEvent;
 import dev.agentplane.execution.support.ToolSpecs;
 import dev.agentplane.testkit.ServiceApi.Reply;
+import dev.agentplane.testkit.SseStream;
+import dev.agentplane.testkit.SseStream.SseEvent;
 import dev.agentplane.testkit.TestKafka;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;

@@ -7,7 +7,7 @@ import static dev.agentplane.execution.support.OpenAiChunks.finishChunk;
 import static dev.agentplane.execution.support.OpenAiChunks.textChunk;
 import static dev.agentplane.execution.support.OpenAiChunks.usageChunk;
 import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
-import static dev.agentplane.execution.support.SpecJson.json;
+import static dev.agentplane.testkit.SpecJson.json;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -16,17 +16,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.contracts.ApprovalOutcome;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.execution.support.ApprovalService;
-import dev.agentplane.execution.support.ChildServices;
-import dev.agentplane.execution.support.CountingToolServer;
-import dev.agentplane.execution.support.CountingToolServer.Effect;
 import dev.agentplane.execution.support.FakeOpenAiServer;
 import dev.agentplane.execution.support.RegistryFixture;
 import dev.agentplane.execution.support.RunClient;
-import dev.agentplane.execution.support.ServiceProcess;
-import dev.agentplane.execution.support.ServiceSpec;
-import dev.agentplane.execution.support.SseStream;
-import dev.agentplane.execution.support.SseStream.SseEvent;
+import dev.agentplane.execution.support.SharedRegistry;
 import dev.agentplane.execution.support.ToolSpecs;
+import dev.agentplane.testkit.ChildServices;
+import dev.agentplane.testkit.CountingToolServer;
+import dev.agentplane.testkit.CountingToolServer.Effect;
+import dev.agentplane.testkit.ServiceProcess;
+import dev.agentplane.testkit.ServiceSpec;
+import dev.agentplane.testkit.SseStream;
+import dev.agentplane.testkit.SseStream.SseEvent;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestPostgres.TestDatabase;
@@ -89,7 +90,7 @@ class CrashRecoveryIT {
   @BeforeAll
   void startTwoInstances() {
     TestKafka.get().createTopics(Topics.ALL.toArray(String[]::new));
-    services.watch(ServiceProcess.sharedRegistry());
+    services.watch(SharedRegistry.get());
     database = TestPostgres.get().createDatabase("crash-recovery");
     List<ServiceProcess> started =
         services.start(instance("execution-a", LEASE), instance("execution-b", LEASE));
@@ -558,7 +559,7 @@ class CrashRecoveryIT {
         ServiceSpec.execution(
             name,
             database,
-            ServiceProcess.sharedRegistry().uri(),
+            SharedRegistry.get().uri(),
             // No approval service here: decisions arrive on Kafka, and no test cancels a run.
             URI.create("http://127.0.0.1:9"));
     if (lease == null) {

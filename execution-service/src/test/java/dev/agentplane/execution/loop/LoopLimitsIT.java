@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
-import dev.agentplane.execution.support.SseStream.SseEvent;
 import dev.agentplane.execution.support.ToolSpecs;
 import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.SseStream.SseEvent;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.io.IOException;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.agentplane.execution.loop;
 
-import static dev.agentplane.execution.support.SpecJson.json;
+import static dev.agentplane.testkit.SpecJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

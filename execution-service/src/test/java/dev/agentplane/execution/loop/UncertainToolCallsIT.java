@@ -1,7 +1,7 @@
 package dev.agentplane.execution.loop;
 
 import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
-import static dev.agentplane.execution.support.SpecJson.json;
+import static dev.agentplane.testkit.SpecJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +11,7 @@ import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.support.ApprovalService;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.HangingHttpServer;
-import dev.agentplane.execution.support.SseStream.SseEvent;
+import dev.agentplane.testkit.SseStream.SseEvent;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.transaction.TransactionOperations;

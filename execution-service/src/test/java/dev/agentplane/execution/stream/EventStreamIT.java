@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
-import dev.agentplane.execution.support.SseStream;
-import dev.agentplane.execution.support.SseStream.SseEvent;
+import dev.agentplane.testkit.SseStream;
+import dev.agentplane.testkit.SseStream.SseEvent;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.testkit.RealInfrastructure;
 import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.SseStream;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -46,8 +47,7 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
     // The run-request listener subscribes at start-up; its topic must exist by then.
     TestKafka.get().createTopics(Topics.ALL.toArray(String[]::new));
     Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
-    properties.put(
-        "micronaut.http.services.registry.url", ServiceProcess.sharedRegistry().uri().toString());
+    properties.put("micronaut.http.services.registry.url", SharedRegistry.get().uri().toString());
     properties.put("agentplane.execution.outbound.allowed-hosts", "127.0.0.1");
     properties.put("agentplane.execution.workers.sweep-every", "1s");
     properties.putAll(settings());

@@ -22,7 +22,7 @@ import java.util.UUID;
 /** Agents and tools put into the real registry the way builders do: created, then promoted. */
 public final class RegistryFixture {
 
-  private final ServiceApi api = new ServiceApi(ServiceProcess.sharedRegistry().uri());
+  private final ServiceApi api = new ServiceApi(SharedRegistry.get().uri());
   private final TestTokens tokens = TestTokens.standard();
 
   /** Creates a tool and promotes version 1; returns its id. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
+import dev.agentplane.testkit.SseStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

@@ -1,8 +1,7 @@
-package dev.agentplane.execution.support;
+package dev.agentplane.testkit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.testkit.ServiceApi;
 
 /** Specs written as JSON text in tests, with single quotes for readability. */
 public final class SpecJson {

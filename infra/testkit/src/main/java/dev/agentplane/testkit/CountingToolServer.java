@@ -1,11 +1,10 @@
-package dev.agentplane.execution.support;
+package dev.agentplane.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.agentplane.testkit.ServiceApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -73,6 +72,7 @@ public final class CountingToolServer implements AutoCloseable {
   private final AtomicInteger holding = new AtomicInteger();
   private volatile CountDownLatch released = new CountDownLatch(0);
   private volatile Duration latency = Duration.ZERO;
+  private volatile Map.Entry<String, String> requiredHeader;
 
   private CountingToolServer(HttpServer http) {
     this.http = http;
@@ -122,6 +122,14 @@ public final class CountingToolServer implements AutoCloseable {
     toHold.set(count);
   }
 
+  /**
+   * Takes effect only for requests that carry header {@code name} with exactly {@code value} (an
+   * API key, say); any other request is answered 401 and changes nothing.
+   */
+  public void requireHeader(String name, String value) {
+    requiredHeader = Map.entry(name, value);
+  }
+
   /** Answers every request only after {@code latency} (after its effect), as a slow API does. */
   public void respondAfter(Duration latency) {
     this.latency = latency;
@@ -152,6 +160,15 @@ public final class CountingToolServer implements AutoCloseable {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
       String path = exchange.getRequestURI().toString();
+      Map.Entry<String, String> required = requiredHeader;
+      if (required != null
+          && !required
+              .getValue()
+              .equals(exchange.getRequestHeaders().getFirst(required.getKey()))) {
+        requests.add(new Request(exchange.getRequestMethod(), path, key, body, false));
+        exchange.sendResponseHeaders(401, -1);
+        return;
+      }
       Answer answer = perform(exchange.getRequestMethod(), path, key, body);
       requests.add(new Request(exchange.getRequestMethod(), path, key, body, answer.replayed()));
       if (toHold.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {

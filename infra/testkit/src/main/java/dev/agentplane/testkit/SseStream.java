@@ -1,8 +1,7 @@
-package dev.agentplane.execution.support;
+package dev.agentplane.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.agentplane.testkit.ServiceApi;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

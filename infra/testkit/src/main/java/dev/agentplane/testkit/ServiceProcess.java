@@ -1,8 +1,7 @@
-package dev.agentplane.execution.support;
+package dev.agentplane.testkit;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.agentplane.testkit.TestPostgres;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,8 +42,6 @@ public final class ServiceProcess implements AutoCloseable {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  private static ServiceProcess sharedRegistry;
-
   private final ServiceSpec spec;
   private final int port;
   private final Path log;
@@ -81,22 +78,6 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * The real registry that every test of this JVM shares, started on first use on a database of its
-   * own: the execution service resolves agents and reads secrets over real HTTP with real JWTs. Its
-   * Kafka consumers are the only registry in their consumer group, so it sees every promotion
-   * decision; restarting it keeps its address.
-   */
-  public static synchronized ServiceProcess sharedRegistry() {
-    if (sharedRegistry == null) {
-      sharedRegistry =
-          start(
-              ServiceSpec.registry(
-                  "registry", TestPostgres.get().createDatabase("registry-for-execution")));
-    }
-    return sharedRegistry;
-  }
-
   public String name() {
     return spec.name();
   }
@@ -105,7 +86,6 @@ public final class ServiceProcess implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port);
   }
 
-  /** The process id of the JVM running now. */
   /**
    * The live one of {@code instances} that a run's lease owner names: an owner names its JVM
    * ({@code <pid>@<host>/...}).
@@ -242,7 +222,7 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   private void startProcess() {
-    Path module = spec.module().toAbsolutePath().normalize();
+    Path module = spec.moduleDirectory();
     Path classes = module.resolve("target/classes");
     Path recorded = module.resolve("target/runtime-classpath.txt");
     if (!Files.isDirectory(classes) || !Files.isRegularFile(recorded)) {

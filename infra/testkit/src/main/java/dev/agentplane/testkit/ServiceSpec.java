@@ -1,9 +1,8 @@
-package dev.agentplane.execution.support;
+package dev.agentplane.testkit;
 
-import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres.TestDatabase;
-import dev.agentplane.testkit.TestTokens;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +15,7 @@ import java.util.Map;
  * database of its own), Kafka and JWT secret; {@link #env} and {@link #property} add the rest.
  *
  * @param name how logs and failures name the process, e.g. {@code execution-a}
- * @param module the module directory, relative to this module's (the working directory of tests)
+ * @param module the module directory, relative to the repository root
  * @param mainClass the service's {@code *Application} class
  * @param environment environment variables, the way an operator configures a service
  * @param jvmFlags JVM options, {@code -Dname=value} system properties among them
@@ -40,7 +39,7 @@ public record ServiceSpec(
   /** The registry on {@code database}; HTTP tools of tests may target loopback. */
   public static ServiceSpec registry(String name, TestDatabase database) {
     return platform(
-            name, "../registry-service", "dev.agentplane.registry.RegistryApplication", database)
+            name, "registry-service", "dev.agentplane.registry.RegistryApplication", database)
         // HTTP tools in these tests call servers on loopback, which the SSRF rule refuses
         // otherwise.
         .env("AGENTPLANE_REGISTRY_TENANT_DEFAULTS_HTTP_HOST_ALLOWLIST", "127.0.0.1");
@@ -49,19 +48,52 @@ public record ServiceSpec(
   /** The approval service on {@code database}. */
   public static ServiceSpec approval(String name, TestDatabase database) {
     return platform(
-        name, "../approval-service", "dev.agentplane.approval.ApprovalApplication", database);
+        name, "approval-service", "dev.agentplane.approval.ApprovalApplication", database);
   }
 
   /**
-   * This module's service on {@code database}, calling {@code registry} and {@code approval}; its
+   * The execution service on {@code database}, calling {@code registry} and {@code approval}; its
    * tools and models may call loopback servers.
    */
   public static ServiceSpec execution(
       String name, TestDatabase database, URI registry, URI approval) {
-    return platform(name, ".", "dev.agentplane.execution.ExecutionApplication", database)
+    return platform(
+            name, "execution-service", "dev.agentplane.execution.ExecutionApplication", database)
         .env("AGENTPLANE_REGISTRY_URL", registry.toString())
         .env("AGENTPLANE_APPROVAL_URL", approval.toString())
         .env("AGENTPLANE_EXECUTION_OUTBOUND_ALLOWED_HOSTS", "127.0.0.1");
+  }
+
+  /**
+   * The gateway on {@code database} (its rate-limit buckets), routing to the three services at
+   * these addresses.
+   */
+  public static ServiceSpec gateway(
+      String name, TestDatabase database, URI registry, URI execution, URI approval) {
+    return platform(name, "gateway", "dev.agentplane.gateway.GatewayApplication", database)
+        .env("AGENTPLANE_REGISTRY_URL", registry.toString())
+        .env("AGENTPLANE_EXECUTION_URL", execution.toString())
+        .env("AGENTPLANE_APPROVAL_URL", approval.toString());
+  }
+
+  /** The module's directory: the repository root is found above the tests' working directory. */
+  public Path moduleDirectory() {
+    return repositoryRoot().resolve(module).normalize();
+  }
+
+  /**
+   * The checkout this test runs in: the nearest directory at or above the working directory that
+   * holds {@code mvnw} and {@code infra/testkit}, so modules at any depth find their siblings.
+   */
+  public static Path repositoryRoot() {
+    Path start = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    for (Path dir = start; dir != null; dir = dir.getParent()) {
+      if (Files.isRegularFile(dir.resolve("mvnw"))
+          && Files.isDirectory(dir.resolve("infra/testkit"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException("No AgentPlane checkout at or above " + start);
   }
 
   /** With one more environment variable (Micronaut maps {@code A_B_C} to {@code a.b.c}). */

@@ -1,4 +1,4 @@
-package dev.agentplane.execution.support;
+package dev.agentplane.testkit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
