@@ -81,8 +81,14 @@ public final class OutboundHostGuard {
     for (InetAddress address : addresses) {
       Optional<String> addressRefusal = refusalOf(address);
       if (addressRefusal.isPresent()) {
+        // The kind of address, never the address: reasons reach tenants (a webhook's 422, a tool
+        // call's error), and naming what a name resolves to would let them map the internal DNS.
+        String reason = addressRefusal.get();
         return new Verdict.Refused(
-            "'" + normalized + "' resolves to a refused address: " + addressRefusal.get());
+            "'"
+                + normalized
+                + "' resolves to a refused address: it"
+                + reason.substring(reason.lastIndexOf(" is ")));
       }
     }
     return new Verdict.Allowed();
