@@ -30,8 +30,7 @@ import java.util.regex.Pattern;
 final class GullibleModel implements AutoCloseable {
 
   /** An instruction hidden in a tool result: a tool's name and flat JSON arguments. */
-  private static final Pattern INSTRUCTION =
-      Pattern.compile("CALL ([a-z][a-z0-9-]*) (\\{[^{}]*\\})");
+  private static final Pattern INSTRUCTION = Pattern.compile("CALL ([a-z][a-z0-9-]*) (\\{.*\\})");
 
   /**
    * One reply: a tool call ({@code tool} and {@code arguments} set) or a text answer ({@code
