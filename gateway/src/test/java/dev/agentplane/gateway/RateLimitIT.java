@@ -64,6 +64,23 @@ class RateLimitIT {
   }
 
   @Test
+  void aPrincipalsRefusedRequestsDoNotSpendItsTenantsAllowance() {
+    RunningGateway gateway =
+        start(TestPostgres.get().createDatabase("RateLimitIT_flood"), "memory");
+    String tenant = "tenant-" + UUID.randomUUID();
+
+    for (int i = 0; i < PRINCIPAL_LIMIT + 10; i++) {
+      gateway.get("/v1/agents/p", tokens.user(tenant, "alice", "viewer"));
+    }
+    HttpResponse<String> colleague =
+        gateway.get("/v1/agents/p", tokens.user(tenant, "bob", "viewer"));
+
+    // Alice got PRINCIPAL_LIMIT (< TENANT_LIMIT) requests through; her ten refused ones cost the
+    // tenant nothing, so Bob still has the rest of the tenant's allowance.
+    assertThat(colleague.statusCode()).as(colleague.body()).isEqualTo(200);
+  }
+
+  @Test
   void unsignedInboundMessagesHaveTheirOwnBucketPerClaimedTenantApartFromTheTenantsApi() {
     RunningGateway gateway =
         start(TestPostgres.get().createDatabase("RateLimitIT_inbound"), "memory");

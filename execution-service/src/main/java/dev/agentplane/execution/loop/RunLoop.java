@@ -1,8 +1,11 @@
 package dev.agentplane.execution.loop;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.contracts.StepKind;
@@ -31,6 +34,7 @@ import dev.agentplane.execution.tool.ToolExecutors;
 import dev.agentplane.execution.tool.ToolFailure;
 import dev.agentplane.execution.tool.ToolInvocation;
 import dev.agentplane.execution.tool.ToolResult;
+import dev.agentplane.kit.json.JsonRequestBody;
 import dev.agentplane.kit.json.TenantSchemas;
 import dev.agentplane.kit.problem.FieldError;
 import jakarta.inject.Singleton;
@@ -59,7 +63,24 @@ import org.slf4j.LoggerFactory;
 class RunLoop {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunLoop.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Reads what the model wrote (tool arguments, a structured answer) no deeper than a request body
+   * may nest. The loop writes it again inside events and their CloudEvents, which Jackson refuses
+   * beyond 1000 levels: arguments nested 999 deep failed the step's commit on every claim, so the
+   * run never ended and called the model again every lease. Deeper is not JSON to the loop: invalid
+   * arguments, or an answer that gets one repair round.
+   */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(JsonRequestBody.MAX_DEPTH)
+                          .build())
+                  .build())
+          .build();
+
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final RunJournal journal;

@@ -110,14 +110,18 @@ abstract class RateLimitFilter implements Ordered {
 
   private Outcome consume(String tenant, String subject) {
     Limits limits = limitsByTier.computeIfAbsent(settings.tierOf(tenant), this::limitsOf);
-    ConsumptionProbe tenantProbe = store.tryConsume("t:" + tenant, limits.tenant());
-    if (!tenantProbe.isConsumed()) {
-      return refused("tenant", tenantProbe, limits.policy());
-    }
+    // The principal's bucket first: a request it refuses must not spend the tenant's, or one
+    // principal flooding past its own limit would use up the whole tenant's allowance and lock
+    // every other principal of the tenant out (as nginx's limit_req accounts a request in no zone
+    // when any zone refuses it).
     ConsumptionProbe principalProbe =
         store.tryConsume("p:" + tenant + ":" + subject, limits.principal());
     if (!principalProbe.isConsumed()) {
       return refused("principal", principalProbe, limits.policy());
+    }
+    ConsumptionProbe tenantProbe = store.tryConsume("t:" + tenant, limits.tenant());
+    if (!tenantProbe.isConsumed()) {
+      return refused("tenant", tenantProbe, limits.policy());
     }
     boolean principalTighter =
         principalProbe.getRemainingTokens() <= tenantProbe.getRemainingTokens();

@@ -1,7 +1,10 @@
 package dev.agentplane.kit.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,8 +32,21 @@ import java.util.UUID;
  */
 public final class JsonRequestBody {
 
+  /**
+   * The deepest a body may nest. What a service accepts it stores and later writes nested inside
+   * something bigger (a page of runs, a CloudEvent, an approval view), and Jackson refuses to
+   * write, and every reader to read, more than 1000 levels: a value accepted just under the
+   * parser's own limit made every later page of the tenant's runs or approvals a 500. A spec (the
+   * deepest legitimate body) is refused by the registry's validation beyond 64 levels anyway.
+   */
+  public static final int MAX_DEPTH = 128;
+
   private static final ObjectMapper JSON =
-      JsonMapper.builder()
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                  .build())
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .build();
@@ -67,6 +83,10 @@ public final class JsonRequestBody {
     JsonNode parsed;
     try {
       parsed = raw == null || raw.isBlank() ? null : JSON.readTree(raw);
+    } catch (StreamConstraintsException e) {
+      throw BadRequestException.malformed(
+          "The body nests deeper than " + MAX_DEPTH + " levels",
+          List.of(new FieldError("", "too_deep", "nests deeper than " + MAX_DEPTH + " levels")));
     } catch (JsonProcessingException e) {
       // Never the parser's message: it quotes the token it choked on.
       String where =

@@ -101,6 +101,27 @@ class JsonRequestBodyTest {
   }
 
   @ParameterizedTest
+  @ValueSource(ints = {JsonRequestBody.MAX_DEPTH + 1, 999, 10_000})
+  void aBodyNestedDeeperThanTheLimitIsMalformed(int depth) {
+    String raw = "{\"inner\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
+
+    BadRequestException refusal = refusal(() -> JsonRequestBody.parse(raw, FIELDS));
+
+    assertThat(refusal.type()).isEqualTo(ProblemType.MALFORMED_REQUEST);
+    assertThat(refusal.errors())
+        .extracting(FieldError::pointer, FieldError::code)
+        .containsExactly(tuple("", "too_deep"));
+  }
+
+  @Test
+  void aBodyNestedToTheLimitIsRead() {
+    int depth = JsonRequestBody.MAX_DEPTH;
+    String raw = "{\"inner\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
+
+    assertThat(JsonRequestBody.parse(raw, FIELDS).optionalJson("inner").isArray()).isTrue();
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"[]", "\"a\"", "42", "null", "true"})
   void aBodyThatIsNotAnObjectIsRefused(String raw) {
     BadRequestException refusal = refusal(() -> JsonRequestBody.parse(raw, FIELDS));
