@@ -1,6 +1,7 @@
 package dev.agentplane.acceptance;
 
 import static dev.agentplane.testkit.SpecJson.json;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,16 +9,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.agentplane.acceptance.StreamedUpload.Framing;
+import dev.agentplane.contracts.Topics;
 import dev.agentplane.testkit.CountingToolServer;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.SseStream.SseEvent;
+import dev.agentplane.testkit.TestKafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,6 +33,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -205,6 +213,98 @@ class ResourceAbuseIT {
   }
 
   // --- 3. run inputs far beyond the schema -----------------------------------------------------
+
+  /**
+   * Kafka is a door too: an outside producer's run request whose input nests 996 levels (999 with
+   * the envelope and its data: just within the 1000 the CloudEvents SDK's parser reads) must be
+   * dead-lettered like any other request intake refuses, and must not stall the partition behind it
+   * or break the tenant's runs page the way such a value did over HTTP. (Deeper, the SDK cannot
+   * read the record at all and it is dead-lettered as undecodable.)
+   */
+  @Test
+  void aRunRequestedOverKafkaNestedJustUnderTheParsersLimitIsDeadLetteredAndTheNextOneRuns() {
+    Tenant tenant = Tenant.named("kafka-nester");
+    registry.active(tenant, "agents", "echoer", ECHO_AGENT);
+    String key = "outside-" + UUID.randomUUID();
+    String deadLetters = Topics.deadLetter(Topics.RUNS_REQUESTED);
+
+    try (KafkaProducer<String, byte[]> producer = TestKafka.get().newProducer();
+        KafkaConsumer<String, byte[]> letters = TestKafka.get().newConsumer()) {
+      letters.subscribe(List.of(deadLetters));
+      // The same key, so both land on one partition, the well-formed one behind the deep one.
+      producer.send(outsideRunRequest(tenant, key, deepArray(996), key + "-deep"));
+      producer.send(outsideRunRequest(tenant, key, "{\"after\":\"the deep one\"}", key + "-ok"));
+      producer.flush();
+
+      ConsumerRecord<String, byte[]> letter =
+          await("the deep request on " + deadLetters)
+              .atMost(WITHIN)
+              .until(
+                  () -> {
+                    for (ConsumerRecord<String, byte[]> record :
+                        letters.poll(Duration.ofMillis(200))) {
+                      if (key.equals(record.key())) {
+                        return record;
+                      }
+                    }
+                    return null;
+                  },
+                  found -> found != null);
+      assertThat(letter.headers().lastHeader("x-dlq-reason")).isNotNull();
+      assertThat(new String(letter.headers().lastHeader("x-dlq-reason").value(), UTF_8))
+          .as("why it was refused")
+          .contains("deep");
+    }
+
+    JsonNode listed =
+        await("the well-formed request behind it to run")
+            .atMost(WITHIN)
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> gateway.get("/v1/runs", tenant.operator()),
+                page -> page.status() == 200 && page.body().path("items").size() == 1)
+            .body()
+            .path("items")
+            .get(0);
+    assertThat(listed.path("idempotencyKey").asText()).isEqualTo(key + "-ok");
+    assertThat(runs.awaitEnd(tenant.operator(), listed.path("id").asText()).path("status").asText())
+        .isEqualTo("succeeded");
+    assertPlatformHealthy();
+  }
+
+  /**
+   * A structured-mode CloudEvent asking for a run of {@code echoer}, written by hand as an outside
+   * producer would from the published schema.
+   */
+  private static ProducerRecord<String, byte[]> outsideRunRequest(
+      Tenant tenant, String key, String input, String idempotencyKey) {
+    String eventId = UUID.randomUUID().toString();
+    String now = Instant.now().toString();
+    String event =
+        "{\"specversion\":\"1.0\",\"id\":\""
+            + eventId
+            + "\",\"source\":\"/outside/crm\",\"type\":\"dev.agentplane.run.requested\","
+            + "\"time\":\""
+            + now
+            + "\",\"tenantid\":\""
+            + tenant.id()
+            + "\",\"datacontenttype\":\"application/json\",\"data\":{\"eventId\":\""
+            + eventId
+            + "\",\"occurredAt\":\""
+            + now
+            + "\",\"schemaVersion\":1,\"tenantId\":\""
+            + tenant.id()
+            + "\",\"agent\":\"echoer\",\"input\":"
+            + input
+            + ",\"mode\":\"PRODUCTION\",\"idempotencyKey\":\""
+            + idempotencyKey
+            + "\",\"requestedBy\":{\"subject\":\"crm-bot\",\"roles\":[\"operator\"],"
+            + "\"principalType\":\"SERVICE\"}}}";
+    ProducerRecord<String, byte[]> record =
+        new ProducerRecord<>(Topics.RUNS_REQUESTED, key, event.getBytes(UTF_8));
+    record.headers().add("content-type", "application/cloudevents+json".getBytes(UTF_8));
+    return record;
+  }
 
   @Test
   void aRunInputFarBeyondTheAgentsSchemaIsA422PointingIntoTheInputAndStartsNoRun() {

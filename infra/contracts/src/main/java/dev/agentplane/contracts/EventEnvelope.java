@@ -13,7 +13,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -35,6 +38,15 @@ public final class EventEnvelope {
 
   /** Kafka header that tells structured from binary mode (CloudEvents Kafka binding, 3.2). */
   public static final String CONTENT_TYPE_HEADER = "content-type";
+
+  /**
+   * The deepest an event's data may nest. Deeper data is malformed (consumers dead-letter it)
+   * before anything walks it: the schema check recurses once per level, and data that nests close
+   * to Jackson's 1000-level read limit overflowed a consumer's stack, which stalled its partition
+   * without a word. HTTP bodies have the same limit (the service kit's {@code JsonRequestBody}), so
+   * what one door accepts the other does too.
+   */
+  public static final int MAX_DATA_DEPTH = 128;
 
   private static final JsonFormat STRUCTURED_JSON = new JsonFormat();
 
@@ -88,6 +100,10 @@ public final class EventEnvelope {
           "Event " + event.getId() + " has no " + TENANT_ID_EXTENSION + " extension");
     }
     JsonNode data = dataOf(event);
+    if (depthOf(data) > MAX_DATA_DEPTH) {
+      throw new MalformedEventException(
+          "Data of event " + event.getId() + " nests deeper than " + MAX_DATA_DEPTH + " levels");
+    }
     EventSchemas.requireValid(type, data);
     PlatformEvent payload;
     try {
@@ -212,6 +228,25 @@ public final class EventEnvelope {
       throw new MalformedEventException("Event " + event.getId() + " has empty data");
     }
     return json;
+  }
+
+  /** How many levels of arrays and objects {@code node} nests, counted without recursion. */
+  static int depthOf(JsonNode node) {
+    int deepest = 0;
+    Deque<Map.Entry<JsonNode, Integer>> pending = new ArrayDeque<>();
+    pending.push(Map.entry(node, 1));
+    while (!pending.isEmpty()) {
+      Map.Entry<JsonNode, Integer> next = pending.pop();
+      if (next.getKey().isContainerNode()) {
+        int depth = next.getValue();
+        deepest = Math.max(deepest, depth);
+        if (deepest > MAX_DATA_DEPTH) {
+          return deepest;
+        }
+        next.getKey().forEach(child -> pending.push(Map.entry(child, depth + 1)));
+      }
+    }
+    return deepest;
   }
 
   private static boolean isJson(String contentType) {

@@ -3,6 +3,7 @@ package dev.agentplane.contracts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.contracts.RunEvent.RunQueued;
 import io.cloudevents.CloudEvent;
@@ -192,6 +193,36 @@ class EventEnvelopeTest {
     assertThatThrownBy(() -> EventEnvelope.unwrap(broken))
         .isInstanceOf(MalformedEventException.class)
         .hasMessageContaining("/sequence");
+  }
+
+  @Test
+  void unwrappingDataNestedDeeperThanTheLimitIsMalformedBeforeAnythingWalksIt() throws Exception {
+    CloudEvent request =
+        EventEnvelope.wrap(
+            EventFixtures.aRunRequested(EventFixtures.aTenant()), URI.create("/outside"), null);
+    String json = new String(EventEnvelope.toStructuredJson(request), StandardCharsets.UTF_8);
+    int depth = 996; // with the envelope, 999 levels: still within what the SDK's parser reads
+    String deep =
+        json.replaceFirst(
+            "\"input\":\\{[^}]*\\}", "\"input\":" + "[".repeat(depth) + "]".repeat(depth));
+    assertThat(deep).isNotEqualTo(json);
+    CloudEvent parsed = EventEnvelope.fromStructuredJson(deep.getBytes(StandardCharsets.UTF_8));
+
+    assertThatThrownBy(() -> EventEnvelope.unwrap(parsed))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("deeper than " + EventEnvelope.MAX_DATA_DEPTH);
+  }
+
+  @Test
+  void dataAtTheDepthLimitIsNotRefusedForItsDepth() {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    ObjectNode inner = node;
+    for (int level = 2; level <= EventEnvelope.MAX_DATA_DEPTH; level++) {
+      inner = inner.putObject("a");
+    }
+    assertThat(EventEnvelope.depthOf(node)).isEqualTo(EventEnvelope.MAX_DATA_DEPTH);
+    inner.putArray("b");
+    assertThat(EventEnvelope.depthOf(node)).isEqualTo(EventEnvelope.MAX_DATA_DEPTH + 1);
   }
 
   @Test

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentplane.contracts.EventEnvelope;
 import dev.agentplane.kit.problem.BadRequestException;
 import dev.agentplane.kit.problem.FieldError;
 import java.time.Duration;
@@ -37,9 +38,10 @@ public final class JsonRequestBody {
    * something bigger (a page of runs, a CloudEvent, an approval view), and Jackson refuses to
    * write, and every reader to read, more than 1000 levels: a value accepted just under the
    * parser's own limit made every later page of the tenant's runs or approvals a 500. A spec (the
-   * deepest legitimate body) is refused by the registry's validation beyond 64 levels anyway.
+   * deepest legitimate body) is refused by the registry's validation beyond 64 levels anyway. The
+   * same limit as events' data, so what one door accepts the other does too.
    */
-  public static final int MAX_DEPTH = 128;
+  public static final int MAX_DEPTH = EventEnvelope.MAX_DATA_DEPTH;
 
   private static final ObjectMapper JSON =
       JsonMapper.builder(
