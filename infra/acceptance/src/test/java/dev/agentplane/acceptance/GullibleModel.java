@@ -1,9 +1,9 @@
 package dev.agentplane.acceptance;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.agentplane.testkit.OpenAiChunks;
 import dev.agentplane.testkit.ServiceApi;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -124,62 +124,14 @@ final class GullibleModel implements AutoCloseable {
   private List<String> chunks(Reply reply) {
     List<String> chunks = new ArrayList<>();
     if (reply.answer() != null) {
-      ObjectNode delta =
-          ServiceApi.JSON
-              .createObjectNode()
-              .put("role", "assistant")
-              .put("content", reply.answer());
-      chunks.add(chunk(delta, null));
-      chunks.add(chunk(ServiceApi.JSON.createObjectNode(), "stop"));
+      chunks.add(OpenAiChunks.textChunk(reply.answer(), true));
+      chunks.add(OpenAiChunks.finishChunk("stop"));
     } else {
-      ObjectNode call =
-          ServiceApi.JSON
-              .createObjectNode()
-              .put("index", 0)
-              .put("id", "call_" + calls.incrementAndGet())
-              .put("type", "function");
-      call.putObject("function").put("name", reply.tool()).put("arguments", "");
-      ObjectNode start =
-          ServiceApi.JSON.createObjectNode().put("role", "assistant").putNull("content");
-      start.putArray("tool_calls").add(call);
-      chunks.add(chunk(start, null));
-      ObjectNode arguments = ServiceApi.JSON.createObjectNode().put("index", 0);
-      arguments.putObject("function").put("arguments", reply.arguments().toString());
-      ObjectNode more = ServiceApi.JSON.createObjectNode();
-      more.putArray("tool_calls").add(arguments);
-      chunks.add(chunk(more, null));
-      chunks.add(chunk(ServiceApi.JSON.createObjectNode(), "tool_calls"));
+      chunks.add(OpenAiChunks.toolCallStart(0, "call_" + calls.incrementAndGet(), reply.tool()));
+      chunks.add(OpenAiChunks.toolCallArguments(0, reply.arguments().toString()));
+      chunks.add(OpenAiChunks.finishChunk("tool_calls"));
     }
-    ObjectNode usage = envelope();
-    usage.putArray("choices");
-    usage
-        .putObject("usage")
-        .put("prompt_tokens", 50)
-        .put("completion_tokens", 10)
-        .put("total_tokens", 60);
-    chunks.add(usage.toString());
+    chunks.add(OpenAiChunks.usageChunk(50, 10));
     return chunks;
-  }
-
-  private static String chunk(ObjectNode delta, String finishReason) {
-    ObjectNode choice = ServiceApi.JSON.createObjectNode().put("index", 0);
-    choice.set("delta", delta);
-    if (finishReason == null) {
-      choice.putNull("finish_reason");
-    } else {
-      choice.put("finish_reason", finishReason);
-    }
-    ObjectNode chunk = envelope();
-    chunk.putArray("choices").add(choice);
-    return chunk.toString();
-  }
-
-  private static ObjectNode envelope() {
-    return ServiceApi.JSON
-        .createObjectNode()
-        .put("id", "chatcmpl-gullible")
-        .put("object", "chat.completion.chunk")
-        .put("created", 1_700_000_000)
-        .put("model", "gullible-1");
   }
 }

@@ -1,12 +1,12 @@
-package dev.agentplane.execution.support;
+package dev.agentplane.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Chat Completions stream chunks ({@code chat.completion.chunk}) as OpenAI sends them, for {@link
- * FakeOpenAiServer#sse}: text deltas, tool calls begun and continued by index, the finish reason,
- * and the closing usage chunk (sent when the request asks for {@code
+ * Chat Completions stream chunks ({@code chat.completion.chunk}) as OpenAI sends them, for fake
+ * OpenAI-compatible servers on loopback: text deltas, tool calls begun and continued by index, the
+ * finish reason, and the closing usage chunk (sent when the request asks for {@code
  * stream_options.include_usage}).
  */
 public final class OpenAiChunks {
