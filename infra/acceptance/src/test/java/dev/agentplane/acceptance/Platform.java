@@ -49,6 +49,7 @@ public final class Platform {
   public static final int METERED_PRINCIPAL_REQUESTS_PER_MINUTE = 100;
 
   private static Platform started;
+  private static RuntimeException failedToStart;
 
   private final ServiceProcess registry;
   private final ServiceProcess approval;
@@ -74,8 +75,18 @@ public final class Platform {
 
   /** The platform of this test JVM, started on first use (about half a minute). */
   public static synchronized Platform get() {
+    if (failedToStart != null) {
+      // Starting again would put a second set of services into the first one's consumer groups,
+      // where they would take each other's messages: every later test would fail for that.
+      throw new IllegalStateException("The platform did not start in this JVM", failedToStart);
+    }
     if (started == null) {
-      started = start();
+      try {
+        started = start();
+      } catch (RuntimeException e) {
+        failedToStart = e;
+        throw e;
+      }
     }
     return started;
   }
@@ -133,10 +144,15 @@ public final class Platform {
                 .property("agentplane.gateway.rate-limit.tenant-tiers." + meteredTenant, "metered")
                 .property("jdk.net.hosts.file", hostsFile));
     List<ServiceProcess> all = List.of(registry, approval, execution, gateway);
-    all.stream()
-        .map(service -> CompletableFuture.runAsync(service::awaitHealthy))
-        .toList()
-        .forEach(CompletableFuture::join);
+    try {
+      all.stream()
+          .map(service -> CompletableFuture.runAsync(service::awaitHealthy))
+          .toList()
+          .forEach(CompletableFuture::join);
+    } catch (RuntimeException e) {
+      all.forEach(ServiceProcess::stop);
+      throw e;
+    }
     return new Platform(
         registry,
         approval,

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -301,9 +303,38 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * A port no one listens on, chosen below the kernel's ephemeral range. A port from {@code new
+   * ServerSocket(0)} comes from that range, and so does the local port of every outgoing
+   * connection: between the probe closing it and the child binding it, any client of PostgreSQL or
+   * Kafka on this machine could take it ("Address already in use"), and a restart on the same port
+   * could find it taken too. Below the range only another explicit choice can collide, which the
+   * bind check catches.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    int ephemeralLow = ephemeralRangeStart();
+    int low = 10_000;
+    int high = Math.max(low + 1_000, ephemeralLow) - 1;
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int candidate = ThreadLocalRandom.current().nextInt(low, high + 1);
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.setReuseAddress(false);
+        probe.bind(new InetSocketAddress(candidate));
+        return candidate;
+      } catch (IOException taken) {
+        // Someone listens there: try another.
+      }
+    }
+    throw new IOException("No free port between " + low + " and " + high);
+  }
+
+  /** The first port of {@code net.ipv4.ip_local_port_range} (Linux), else IANA's 49152. */
+  private static int ephemeralRangeStart() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException unknown) {
+      return 49_152;
     }
   }
 }
