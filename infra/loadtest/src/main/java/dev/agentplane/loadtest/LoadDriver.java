@@ -54,7 +54,7 @@ public final class LoadDriver {
   }
 
   /** Runs warm-up then measurement and returns what was measured. */
-  Result run(Options options) throws InterruptedException {
+  public Result run(Options options) throws InterruptedException {
     byte[] request = HttpConnection.request(options.url(), options.token());
     long periodNanos = options.rate() > 0 ? Math.round(1e9 / options.rate()) : 0;
     paceStart = System.nanoTime();
@@ -138,7 +138,7 @@ public final class LoadDriver {
   }
 
   /** What one run measured. */
-  record Result(
+  public record Result(
       String label,
       int connections,
       double offeredRate,
@@ -148,15 +148,15 @@ public final class LoadDriver {
       long errors,
       String firstError) {
 
-    double requestsPerSecond() {
+    public double requestsPerSecond() {
       return latencies.getTotalCount() / (elapsedNanos / 1e9);
     }
 
-    double millis(double percentile) {
+    public double millis(double percentile) {
       return latencies.getValueAtPercentile(percentile) / 1e6;
     }
 
-    String report() {
+    public String report() {
       StringBuilder out = new StringBuilder();
       out.append(
           String.format(
@@ -203,7 +203,7 @@ public final class LoadDriver {
    *
    * @param rate requests per second for an open loop; 0 for a closed loop
    */
-  record Options(
+  public record Options(
       URI url,
       String token,
       int connections,
@@ -212,7 +212,7 @@ public final class LoadDriver {
       double rate,
       String label) {
 
-    static Options parse(String[] args) {
+    public static Options parse(String[] args) {
       Map<String, String> values = new LinkedHashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
         if (!args[i].startsWith("--")) {

@@ -1,0 +1,195 @@
+package dev.agentplane.bench;
+
+import dev.agentplane.contracts.Topics;
+import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceProcess;
+import dev.agentplane.testkit.ServiceSpec;
+import dev.agentplane.testkit.TestKafka;
+import dev.agentplane.testkit.TestPostgres;
+import dev.agentplane.testkit.TestPostgres.TestDatabase;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The product as the benchmarks drive it: PostgreSQL (flushing every commit) and a Kafka broker in
+ * this JVM, the registry, approval, execution and gateway services each in a JVM of its own, with
+ * JVM options for throughput rather than the tests' fast start, and a loopback HTTP tool server.
+ * One stack serves every scenario; each scenario works in tenants of its own.
+ *
+ * <p>Settings that differ from a default deployment, and why: the rate-limit tiers are evaluated on
+ * every request but never refuse (the scenarios measure the platform, not the limiter); HTTP tools
+ * may call 127.0.0.1 (the tool server); PostgreSQL records commit timestamps, from which latencies
+ * to a commit are read.
+ */
+public final class BenchStack implements AutoCloseable {
+
+  /** The services' JVM options: a full JIT and a parallel collector, as a deployment runs them. */
+  public static final List<String> SERVICE_JVM =
+      List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx768m");
+
+  private final TestPostgres postgres;
+  private final TestDatabase executionDatabase;
+  private final TestDatabase approvalDatabase;
+  private final ServiceProcess registry;
+  private final ServiceProcess approval;
+  private final ServiceProcess execution;
+  private final ServiceProcess gateway;
+  private final ToolArrivals toolServer;
+  private final long postmasterPid;
+
+  private BenchStack(
+      TestPostgres postgres,
+      TestDatabase executionDatabase,
+      TestDatabase approvalDatabase,
+      List<ServiceProcess> services,
+      ToolArrivals toolServer) {
+    this.postgres = postgres;
+    this.executionDatabase = executionDatabase;
+    this.approvalDatabase = approvalDatabase;
+    this.registry = services.get(0);
+    this.approval = services.get(1);
+    this.execution = services.get(2);
+    this.gateway = services.get(3);
+    this.toolServer = toolServer;
+    this.postmasterPid = postmasterPid();
+  }
+
+  /** Starts everything and waits until every service is healthy. */
+  public static BenchStack start() {
+    CompletableFuture<TestPostgres> postgres = CompletableFuture.supplyAsync(TestPostgres::get);
+    TestKafka kafka = TestKafka.get();
+    List<String> topics = new ArrayList<>(Topics.ALL);
+    topics.add(Topics.deadLetter(Topics.RUNS_REQUESTED));
+    kafka.createTopics(topics.toArray(String[]::new));
+    TestPostgres databases = postgres.join();
+    TestDatabase executionDatabase = databases.createDatabase("bench-execution");
+    TestDatabase approvalDatabase = databases.createDatabase("bench-approval");
+
+    ServiceProcess registry =
+        ServiceProcess.launch(
+            ServiceSpec.registry("registry", databases.createDatabase("bench-registry"))
+                .jvm(SERVICE_JVM));
+    ServiceProcess approval =
+        ServiceProcess.launch(
+            ServiceSpec.approval("approval", approvalDatabase)
+                .env("AGENTPLANE_WEBHOOK_REQUIRE_HTTPS", "false")
+                .env("AGENTPLANE_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
+                .jvm(SERVICE_JVM));
+    ServiceProcess execution =
+        ServiceProcess.launch(
+            ServiceSpec.execution("execution", executionDatabase, registry.uri(), approval.uri())
+                .jvm(SERVICE_JVM));
+    ServiceProcess gateway =
+        ServiceProcess.launch(
+            ServiceSpec.gateway(
+                    "gateway",
+                    databases.createDatabase("bench-gateway"),
+                    registry.uri(),
+                    execution.uri(),
+                    approval.uri())
+                .property(
+                    "agentplane.gateway.rate-limit.tiers.standard.tenant-requests", "1000000000")
+                .property(
+                    "agentplane.gateway.rate-limit.tiers.standard.principal-requests", "1000000000")
+                .jvm(SERVICE_JVM));
+    List<ServiceProcess> services = List.of(registry, approval, execution, gateway);
+    try {
+      services.stream()
+          .map(service -> CompletableFuture.runAsync(service::awaitHealthy))
+          .toList()
+          .forEach(CompletableFuture::join);
+    } catch (RuntimeException e) {
+      services.forEach(ServiceProcess::stop);
+      throw e;
+    }
+    return new BenchStack(
+        databases, executionDatabase, approvalDatabase, services, ToolArrivals.start());
+  }
+
+  public ServiceProcess registry() {
+    return registry;
+  }
+
+  public ServiceProcess approval() {
+    return approval;
+  }
+
+  public ServiceProcess execution() {
+    return execution;
+  }
+
+  public ServiceProcess gateway() {
+    return gateway;
+  }
+
+  public ServiceApi gatewayApi() {
+    return new ServiceApi(gateway.uri());
+  }
+
+  /** The loopback HTTP server that the agents' HTTP tool calls; it notes when calls arrive. */
+  public ToolArrivals toolServer() {
+    return toolServer;
+  }
+
+  public TestPostgres postgres() {
+    return postgres;
+  }
+
+  /** A connection to the execution service's database, for figures read from commits. */
+  public Connection executionDatabase() throws SQLException {
+    return executionDatabase.connect();
+  }
+
+  /** A connection to the approval service's database. */
+  public Connection approvalDatabase() throws SQLException {
+    return approvalDatabase.connect();
+  }
+
+  /** The PostgreSQL server process (its backends are its children). */
+  public long postmasterPid() {
+    return ProcessHandle.current()
+        .children()
+        .filter(
+            child ->
+                child.info().command().map(command -> command.endsWith("/postgres")).orElse(false))
+        .mapToLong(ProcessHandle::pid)
+        .findFirst()
+        .orElse(-1);
+  }
+
+  /** CPU accounting for every process of the stack; a scenario may add its own. */
+  public ProcessCpu cpu() {
+    ProcessCpu cpu = new ProcessCpu().trackSelf("bench JVM (driver, Kafka)");
+    if (postmasterPid > 0) {
+      cpu.track("PostgreSQL", postmasterPid);
+    }
+    for (ServiceProcess service : List.of(registry, approval, execution, gateway)) {
+      cpu.track(service.name(), service::pid);
+    }
+    return cpu;
+  }
+
+  /** What the stack runs with, for the report. */
+  public Map<String, Object> settings() {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("serviceJvm", String.join(" ", SERVICE_JVM));
+    settings.put("postgresSettings", System.getenv(TestPostgres.SETTINGS_ENV));
+    settings.put("postgres", "embedded PostgreSQL 17 (zonky), one database per service");
+    settings.put("kafka", "single-node KRaft broker in the bench JVM, 1 partition per topic");
+    settings.put("rateLimits", "evaluated on every request, 10^9 per minute: never refuse");
+    settings.put("java", Runtime.version().toString());
+    settings.put("cores", Runtime.getRuntime().availableProcessors());
+    return settings;
+  }
+
+  @Override
+  public void close() {
+    toolServer.close();
+    List.of(gateway, execution, approval, registry).forEach(ServiceProcess::stop);
+  }
+}

@@ -1,0 +1,89 @@
+package dev.agentplane.bench.gateway;
+
+import dev.agentplane.bench.BenchSettings;
+import dev.agentplane.bench.BenchStack;
+import dev.agentplane.bench.BenchTenant;
+import dev.agentplane.bench.HttpLoad;
+import dev.agentplane.bench.ProcessCpu;
+import dev.agentplane.bench.Scenario;
+import dev.agentplane.bench.ScenarioReport;
+import dev.agentplane.bench.ScenarioReport.Figure;
+import dev.agentplane.bench.runs.EchoAgent;
+import dev.agentplane.loadtest.LoadDriver;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Scenario 4, gateway overhead: {@code GET /v1/agents/{id}} (a real agent: the registry checks the
+ * token and reads two tables) straight at the registry and through the gateway, with the gateway
+ * benchmark's driver: a closed loop over 64 connections (throughput lost), then an open loop at a
+ * fixed rate below saturation (latency added).
+ */
+public final class GatewayScenario implements Scenario {
+
+  private final double openLoopRate;
+
+  public GatewayScenario(double openLoopRate) {
+    this.openLoopRate = openLoopRate;
+  }
+
+  @Override
+  public String id() {
+    return "gateway";
+  }
+
+  @Override
+  public String title() {
+    return "4. Gateway overhead";
+  }
+
+  @Override
+  public ScenarioReport run(BenchStack stack, BenchSettings settings) throws Exception {
+    ScenarioReport report = new ScenarioReport(id(), title());
+    BenchTenant tenant = BenchTenant.named("gateway", stack);
+    String path = "/v1/agents/" + EchoAgent.register(tenant);
+    Duration warmup = settings.window(10);
+    Duration measured = settings.window(20);
+    report.setting("target", "GET " + path + " (the agent's JSON view), admin token");
+    report.setting(
+        "windows",
+        warmup.toSeconds()
+            + " s warm-up then "
+            + measured.toSeconds()
+            + " s measured, per side and loop");
+    report.setting("layout", "every process on the same 2 cores (no pinning)");
+    URI direct = stack.registry().uri().resolve(path);
+    URI through = stack.gateway().uri().resolve(path);
+    String token = tenant.admin();
+    ProcessCpu cpu = stack.cpu();
+
+    LoadDriver.Result closedDirect =
+        HttpLoad.measure("direct", direct, token, 0, warmup, measured, cpu, report);
+    LoadDriver.Result closedThrough =
+        HttpLoad.measure("gateway", through, token, 0, warmup, measured, cpu, report);
+    double ratio = closedThrough.requestsPerSecond() / closedDirect.requestsPerSecond();
+    report.figure(
+        "direct req/s, closed loop 64 connections", closedDirect.requestsPerSecond(), "/s");
+    report.add(
+        new Figure(
+            "through the gateway req/s, closed loop 64 connections",
+            closedThrough.requestsPerSecond(),
+            "/s",
+            "direct req/s",
+            ratio,
+            "≥ 0.85",
+            ratio >= 0.85));
+
+    LoadDriver.Result openDirect =
+        HttpLoad.measure("direct", direct, token, openLoopRate, warmup, measured, cpu, report);
+    LoadDriver.Result openThrough =
+        HttpLoad.measure("gateway", through, token, openLoopRate, warmup, measured, cpu, report);
+    double addedP50 = openThrough.millis(50) - openDirect.millis(50);
+    String at = String.format(" at %.0f req/s", openLoopRate);
+    report.figure("direct p50" + at, openDirect.millis(50), "ms");
+    report.figure("gateway p50" + at, openThrough.millis(50), "ms");
+    report.add(new Figure("added p50" + at, addedP50, "ms", null, null, "≤ 1 ms", addedP50 <= 1));
+    report.figure("added p99" + at, openThrough.millis(99) - openDirect.millis(99), "ms");
+    return report;
+  }
+}

@@ -1,0 +1,186 @@
+package dev.agentplane.bench.peer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.bench.BenchSettings;
+import dev.agentplane.bench.BenchStack;
+import dev.agentplane.bench.BenchTenant;
+import dev.agentplane.bench.Percentiles;
+import dev.agentplane.bench.ProcessCpu;
+import dev.agentplane.bench.Scenario;
+import dev.agentplane.bench.ScenarioReport;
+import dev.agentplane.bench.ScenarioReport.Figure;
+import dev.agentplane.bench.approvals.Approver;
+import dev.agentplane.bench.approvals.GatedAgent;
+import dev.agentplane.bench.peer.RateLadder.Step;
+import dev.agentplane.bench.runs.RunLedger;
+import dev.agentplane.bench.runs.RunLoad;
+import dev.agentplane.testkit.TestPostgres.TestDatabase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Scenario 3, a peer side by side: one automated step, one human task approved programmatically,
+ * end. In Flowable (embedded engine on the same PostgreSQL, async executor on, its own JVM): an
+ * async service task, a user task completed by a polling approver, the end event. In AgentPlane: a
+ * run whose scripted model calls a tool that waits for approval, approved through the approval API
+ * by a polling approver, then the tool call and the answer. Each climbs the same ladder of fixed
+ * arrival rates; the highest step it sustains is its throughput, with that step's p99.
+ */
+public final class PeerScenario implements Scenario {
+
+  private static final double[] RATES = {25, 50, 100, 200, 400};
+  private static final double P99_LIMIT_MILLIS = 2000;
+  private static final Duration APPROVER_POLL = Duration.ofMillis(50);
+
+  @Override
+  public String id() {
+    return "peer";
+  }
+
+  @Override
+  public String title() {
+    return "3. Peer side by side (Flowable)";
+  }
+
+  @Override
+  public ScenarioReport run(BenchStack stack, BenchSettings settings) throws Exception {
+    ScenarioReport report = new ScenarioReport(id(), title());
+    Duration warmup = settings.window(5);
+    Duration measured = settings.window(15);
+    report.setting(
+        "ladder",
+        "fixed arrival rates "
+            + java.util.Arrays.toString(RATES)
+            + "/s, each "
+            + warmup.toSeconds()
+            + " s warm-up + "
+            + measured.toSeconds()
+            + " s measured, until a step completes < 95 % of its offered rate or its p99 exceeds "
+            + P99_LIMIT_MILLIS
+            + " ms");
+    report.setting(
+        "approvers", "poll every " + APPROVER_POLL.toMillis() + " ms, 8 deciding threads");
+
+    Map<String, Object> flowableSteps = new LinkedHashMap<>();
+    TestDatabase flowableDatabase = stack.postgres().createDatabase("bench-flowable");
+    List<Step> flowable =
+        RateLadder.climb(
+            rate -> {
+              FlowableProcess.Measured step =
+                  FlowableProcess.measure(
+                      stack, flowableDatabase, rate, warmup, measured, APPROVER_POLL);
+              JsonNode result = step.result();
+              flowableSteps.put(String.format(Locale.ROOT, "%.0f/s", rate), result);
+              report.cpu(
+                  String.format(Locale.ROOT, "Flowable at %.0f/s", rate),
+                  "process instance",
+                  step.cpuPerInstance());
+              return new Step(
+                  rate,
+                  result.path("runsPerSecond").asDouble(),
+                  result.path("latencyMs").path("p50").asDouble(),
+                  result.path("latencyMs").path("p99").asDouble(),
+                  result.path("unfinished").asLong());
+            },
+            RATES,
+            P99_LIMIT_MILLIS);
+    report.setting("flowable steps", flowableSteps);
+
+    BenchTenant tenant = BenchTenant.named("peer", stack);
+    GatedAgent.register(tenant, stack);
+    RunLedger ledger = new RunLedger(stack);
+    List<Step> agentPlane;
+    try (Approver approver =
+        Approver.start(stack.approval().uri(), tenant.approver(), APPROVER_POLL)) {
+      agentPlane =
+          RateLadder.climb(
+              rate -> agentPlaneStep(stack, tenant, ledger, rate, warmup, measured, report),
+              RATES,
+              P99_LIMIT_MILLIS);
+      if (approver.refusals() > 0) {
+        report.note("The approval API refused " + approver.refusals() + " reads or decisions.");
+      }
+    }
+    report.setting("agentplane steps", describe(agentPlane));
+
+    Step flowableBest = RateLadder.best(flowable, P99_LIMIT_MILLIS);
+    Step agentPlaneBest = RateLadder.best(agentPlane, P99_LIMIT_MILLIS);
+    if (flowableBest == null || agentPlaneBest == null) {
+      report.note("An engine sustained none of the ladder's steps: no ratio.");
+      return report;
+    }
+    report.figure(
+        "Flowable runs/s (highest sustained step)", flowableBest.completedPerSecond(), "/s");
+    report.figure("Flowable p50", flowableBest.p50Millis(), "ms");
+    report.figure("Flowable p99", flowableBest.p99Millis(), "ms");
+    report.figure("AgentPlane p50", agentPlaneBest.p50Millis(), "ms");
+    report.figure("AgentPlane p99", agentPlaneBest.p99Millis(), "ms");
+    double ratio = agentPlaneBest.completedPerSecond() / flowableBest.completedPerSecond();
+    report.add(
+        new Figure(
+            "AgentPlane runs/s (highest sustained step)",
+            agentPlaneBest.completedPerSecond(),
+            "/s",
+            "Flowable runs/s",
+            ratio,
+            "≥ 1.5 at equal or better p99",
+            ratio >= 1.5 && agentPlaneBest.p99Millis() <= flowableBest.p99Millis()));
+    return report;
+  }
+
+  private static Step agentPlaneStep(
+      BenchStack stack,
+      BenchTenant tenant,
+      RunLedger ledger,
+      double rate,
+      Duration warmup,
+      Duration measured,
+      ScenarioReport report)
+      throws Exception {
+    RunLoad load = new RunLoad(stack.execution().uri(), tenant.admin(), GatedAgent.RUN_REQUEST);
+    load.submit(rate, warmup);
+    load.forget();
+    ProcessCpu cpu = stack.cpu();
+    ProcessCpu.Sample before = cpu.sample();
+    Instant from = Instant.now();
+    load.submit(rate, measured);
+    Instant to = Instant.now();
+    ProcessCpu.Sample after = cpu.sample();
+    long finished = ledger.finishedBetween(tenant.id(), from, to);
+    long unfinished = ledger.awaitFinished(load.accepted().keySet(), Duration.ofSeconds(30));
+    Histogram latency = ledger.dueToFinished(load.accepted());
+    report.cpu(
+        String.format(Locale.ROOT, "AgentPlane at %.0f/s", rate),
+        "run",
+        after.millisPerOperation(before, finished));
+    double seconds = Duration.between(from, to).toNanos() / 1e9;
+    return new Step(
+        rate,
+        finished / seconds,
+        Percentiles.millis(latency, 50),
+        Percentiles.millis(latency, 99),
+        unfinished + load.refused());
+  }
+
+  private static List<String> describe(List<Step> steps) {
+    List<String> described = new ArrayList<>();
+    for (Step step : steps) {
+      described.add(
+          String.format(
+              Locale.ROOT,
+              "%.0f/s offered: %.1f/s completed, p50 %.0f ms, p99 %.0f ms, %d unfinished",
+              step.offeredPerSecond(),
+              step.completedPerSecond(),
+              step.p50Millis(),
+              step.p99Millis(),
+              step.unfinished()));
+    }
+    return described;
+  }
+}
