@@ -6,11 +6,14 @@ import dev.agentplane.kit.outbox.Outbox;
 import io.cloudevents.CloudEvent;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.transaction.TransactionOperations;
+import io.micronaut.transaction.support.TransactionSynchronization;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Appends a run's events: each is stored in {@code run_event} (what SSE replays) and handed to the
@@ -39,14 +42,25 @@ public class RunEventLog {
 
   /**
    * Appends events, of one run or of several, each already numbered under its run's row lock, in
-   * one statement (whose trigger notifies each run's listeners) plus one outbox batch; the
-   * journal's group commit writes every run it commits at once this way.
+   * one statement plus one outbox batch, and wakes this instance's listeners of those runs once the
+   * transaction commits; the journal's group commit writes every run it commits at once this way.
    */
   public void append(List<? extends RunEvent> events) {
     if (events.isEmpty()) {
       return;
     }
     List<CloudEvent> published = outbox.enqueueAll(events);
+    Set<UUID> committedRuns = events.stream().map(RunEvent::runId).collect(Collectors.toSet());
+    transactions
+        .findTransactionStatus()
+        .orElseThrow(() -> new IllegalStateException("Run events append inside a transaction"))
+        .registerSynchronization(
+            new TransactionSynchronization() {
+              @Override
+              public void afterCommit() {
+                notifications.committed(committedRuns);
+              }
+            });
     jdbc.prepareStatement(
         """
         INSERT INTO run_event (run_id, seq, tenant_id, type, data)

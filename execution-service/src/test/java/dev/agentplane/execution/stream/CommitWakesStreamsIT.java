@@ -1,0 +1,71 @@
+package dev.agentplane.execution.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.testkit.SseStream;
+import dev.agentplane.testkit.SseStream.SseEvent;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A stream of a run this instance executes is woken by the commit of the run's events, not by a
+ * timer: with the poll for other instances' runs switched off and the stream's own safety read 2 s
+ * apart, its events still arrive as they are committed.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CommitWakesStreamsIT extends ExecutionTestSupport {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  // Woken at commit, an event arrives within milliseconds of being written; left to the 2 s
+  // safety read, half of them would arrive a second or more late.
+  private static final Duration MEDIAN_LAG_LIMIT = Duration.ofMillis(500);
+
+  @Override
+  protected Map<String, String> settings() {
+    return Map.of(
+        "agentplane.execution.stream.poll-every", "1h",
+        "agentplane.execution.stream.keep-alive", "10s");
+  }
+
+  @Test
+  void eventsArriveAsTheyAreCommittedWithoutAnyPoll() {
+    String tenant = newTenant();
+    registry.activeNapper(tenant);
+    String token = operator(tenant);
+    JsonNode run = start(token, "{\"agent\":\"napper\",\"input\":\"go\"}");
+
+    List<Duration> lags = new ArrayList<>();
+    try (SseStream stream = openEvents(token, run, "", Map.of())) {
+      // The first read replays what was committed before the stream opened; what follows is live.
+      SseEvent event = stream.next(WAIT);
+      while (!event.name().equals("tool.started")) {
+        event = stream.next(WAIT);
+      }
+      while (!stream.ended()) {
+        SseEvent live;
+        try {
+          live = stream.next(WAIT);
+        } catch (AssertionError streamEnded) {
+          break;
+        }
+        Instant occurred = Instant.parse(live.data().path("occurredAt").asText());
+        lags.add(Duration.between(occurred, Instant.now()));
+      }
+    }
+
+    assertThat(lags)
+        .as("events written after the nap: tool result, model, end")
+        .hasSizeGreaterThan(2);
+    List<Duration> sorted = lags.stream().sorted().toList();
+    assertThat(sorted.get(sorted.size() / 2)).isLessThan(MEDIAN_LAG_LIMIT);
+  }
+}
