@@ -8,7 +8,9 @@ import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestPostgres.TestDatabase;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -140,26 +142,45 @@ public final class BenchStack implements AutoCloseable {
     return postgres;
   }
 
-  /** A connection to the execution service's database, for figures read from commits. */
+  /** A connection to the execution service's tables, for figures read from commits. */
   public Connection executionDatabase() throws SQLException {
-    return executionDatabase.connect();
+    return inSchema(executionDatabase, "execution");
   }
 
-  /** A connection to the approval service's database. */
+  /** A connection to the approval service's tables. */
   public Connection approvalDatabase() throws SQLException {
-    return approvalDatabase.connect();
+    return inSchema(approvalDatabase, "approval");
   }
 
-  /** The PostgreSQL server process (its backends are its children). */
-  public long postmasterPid() {
-    return ProcessHandle.current()
-        .children()
-        .filter(
-            child ->
-                child.info().command().map(command -> command.endsWith("/postgres")).orElse(false))
-        .mapToLong(ProcessHandle::pid)
-        .findFirst()
-        .orElse(-1);
+  // Each service keeps its tables in a schema named after it (agentplane.service.schema).
+  private static Connection inSchema(TestDatabase database, String schema) throws SQLException {
+    Connection connection = database.connect();
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("SET search_path TO " + schema);
+    } catch (SQLException e) {
+      connection.close();
+      throw e;
+    }
+    return connection;
+  }
+
+  /**
+   * The PostgreSQL server process, whose backends are its children and count as its CPU. The
+   * embedded server is started through a launcher that exits, so it is nobody's child here; a
+   * backend knows its parent.
+   */
+  private long postmasterPid() {
+    try (Connection connection = executionDatabase.connect();
+        Statement statement = connection.createStatement();
+        ResultSet backend = statement.executeQuery("SELECT pg_backend_pid()")) {
+      backend.next();
+      return ProcessHandle.of(backend.getLong(1))
+          .flatMap(ProcessHandle::parent)
+          .map(ProcessHandle::pid)
+          .orElse(-1L);
+    } catch (SQLException e) {
+      throw new IllegalStateException("Could not find the PostgreSQL server process", e);
+    }
   }
 
   /** CPU accounting for every process of the stack; a scenario may add its own. */
