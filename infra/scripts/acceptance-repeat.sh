@@ -29,7 +29,7 @@ for run in $(seq 1 "$times"); do
   else
     outcome=FAILED
   fi
-  summary=$(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures' "$log" | tail -n 1)
+  summary=$(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures' "$log" | tail -n 1 || true)
   echo "run $run/$times seed $order: $outcome in $(( $(date +%s) - started )) s ${summary#*] }"
   if [ "$outcome" = FAILED ]; then
     echo "Log: $log (replay with --seed $order)" >&2
