@@ -84,6 +84,11 @@ final class SuiteTable {
                 figure.met() == null ? "" : (figure.met() ? "**met**" : "**not met**")));
       }
     }
+    out.append(
+        "\n**Published reference points** (quoted, not measured here): Flowable, a user's report,"
+            + " 1,089 process instances/s with synchronous steps vs 72/s with persisted async jobs"
+            + " on 8 CPUs; Spring Cloud Gateway ~4.5 ms added over direct at 200 connections; Kong"
+            + " on 2 cores ~1 ms added.\n");
     out.append("\n**CPU per operation** (ms of CPU time from `/proc`, every process):\n\n");
     for (ScenarioReport report : reports) {
       for (CpuUse use : report.getCpu()) {
