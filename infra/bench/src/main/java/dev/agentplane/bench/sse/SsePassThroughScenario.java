@@ -40,34 +40,57 @@ public final class SsePassThroughScenario implements Scenario {
     return "7. SSE pass-through";
   }
 
+  /** One phase's load: runs, streams watching each, and how long each run's reply streams. */
+  private record Load(int runs, int streamsPerRun, Duration reply, Duration ramp) {
+
+    int streams() {
+      return runs * streamsPerRun;
+    }
+
+    /** Events per second the model offers to all streams together: one per chunk per stream. */
+    double offeredPerSecond() {
+      return streams() * 1000.0 / TickingModel.TICK.toMillis();
+    }
+
+    String describe() {
+      return runs + " runs × " + streamsPerRun + " streams";
+    }
+  }
+
   @Override
   public ScenarioReport run(BenchStack stack, BenchSettings settings) throws Exception {
     ScenarioReport report = new ScenarioReport(id(), title());
     BenchTenant tenant = BenchTenant.named("sse", stack);
-    int runs = settings.count(50);
-    Duration reply = settings.window(20);
     Duration ramp = settings.window(2);
-    Duration warmupReply = settings.window(5);
-    int warmupRuns = settings.count(10);
+    Load full = new Load(settings.count(50), STREAMS_PER_RUN, settings.window(20), ramp);
+    Load warmup = new Load(settings.count(10), STREAMS_PER_RUN, settings.window(5), ramp);
+    // A few streams, far below saturation: what delivery costs when nothing queues, and whether
+    // streams wake at each commit or on a periodic poll.
+    Load light = new Load(5, 2, settings.window(10), ramp);
     try (TickingModel model = TickingModel.start()) {
       register(tenant, model, stack);
       report.setting(
           "model",
           "an OpenAI-compatible server in the bench JVM streaming each reply as one text chunk"
               + " every 100 ms for "
-              + reply.toSeconds()
-              + " s; execution flushes model.delta every 50 ms, so each chunk is one event");
+              + full.reply().toSeconds()
+              + " s; execution flushes model.delta every 50 ms, so each chunk is one event while"
+              + " it keeps up");
       report.setting(
           "shape",
-          runs
-              + " runs × "
-              + STREAMS_PER_RUN
-              + " streams = "
-              + runs * STREAMS_PER_RUN
+          full.describe()
+              + " = "
+              + full.streams()
               + " concurrent streams per phase, runs started evenly over "
               + ramp.toMillis()
               + " ms and watched from their 202 on; run requests and streams both go to the"
               + " phase's target; direct phase first, then the gateway's with fresh runs");
+      report.setting(
+          "light load",
+          light.describe()
+              + " with "
+              + light.reply().toSeconds()
+              + " s replies, direct then via gateway, after the full phases");
       report.setting(
           "latency",
           "commit of the event's run_event row (pg_xact_commit_timestamp) → the reader read the"
@@ -75,11 +98,9 @@ public final class SsePassThroughScenario implements Scenario {
               + " arrived (live, not replayed)");
       report.setting(
           "warm-up",
-          warmupRuns
-              + " runs × "
-              + STREAMS_PER_RUN
-              + " streams of "
-              + warmupReply.toSeconds()
+          warmup.describe()
+              + " of "
+              + warmup.reply().toSeconds()
               + " s replies per target, not measured");
       report.setting(
           "reader", "raw HTTP/1.1 socket per stream on a virtual thread, in the bench JVM");
@@ -87,53 +108,78 @@ public final class SsePassThroughScenario implements Scenario {
       URI direct = stack.execution().uri();
       URI gateway = stack.gateway().uri();
       String token = tenant.admin();
-      model.ticks(ticks(warmupReply));
       for (URI target : new URI[] {direct, gateway}) {
-        WatchedRuns warmup =
-            WatchedRuns.start(target, token, RUN_REQUEST, warmupRuns, STREAMS_PER_RUN, ramp);
-        warmup.awaitEnded(warmupReply.plusSeconds(60));
+        model.ticks(ticks(warmup.reply()));
+        watch(target, token, warmup);
       }
 
-      model.ticks(ticks(reply));
-      Delivery directDelivery = measure("direct", direct, token, runs, ramp, reply, stack, report);
-      Delivery gatewayDelivery =
-          measure("via gateway", gateway, token, runs, ramp, reply, stack, report);
+      model.ticks(ticks(full.reply()));
+      Delivery fullDirect = measure("direct", direct, token, full, stack, report);
+      Delivery fullGateway = measure("via gateway", gateway, token, full, stack, report);
+      reportAdded("", fullDirect, fullGateway, report);
 
-      Histogram directLatency = directDelivery.latencyMicros();
-      Histogram gatewayLatency = gatewayDelivery.latencyMicros();
-      report.figure(
-          "added p50 (gateway − direct)",
-          Percentiles.millis(gatewayLatency, 50) - Percentiles.millis(directLatency, 50),
-          "ms");
-      report.figure(
-          "added p99 (gateway − direct)",
-          Percentiles.millis(gatewayLatency, 99) - Percentiles.millis(directLatency, 99),
-          "ms");
-      report.note("Commit → received, direct: " + shape(directLatency) + ".");
-      report.note("Commit → received, via gateway: " + shape(gatewayLatency) + ".");
+      model.ticks(ticks(light.reply()));
+      String lightly = ", light load (" + light.describe() + ")";
+      Delivery lightDirect = measure("direct" + lightly, direct, token, light, stack, report);
+      Delivery lightGateway =
+          measure("via gateway" + lightly, gateway, token, light, stack, report);
+      reportAdded(lightly, lightDirect, lightGateway, report);
+
+      report.note("Commit → received, direct: " + shape(fullDirect.latencyMicros()) + ".");
+      report.note("Commit → received, via gateway: " + shape(fullGateway.latencyMicros()) + ".");
+      report.note(
+          "Commit → received, direct" + lightly + ": " + shape(lightDirect.latencyMicros()) + ".");
+      report.note(
+          "Commit → received, via gateway"
+              + lightly
+              + ": "
+              + shape(lightGateway.latencyMicros())
+              + ".");
     }
     return report;
   }
 
+  /** Runs one phase and waits until its streams end (or the reply and two minutes more pass). */
+  private static WatchedRuns watch(URI target, String token, Load load) throws Exception {
+    WatchedRuns watched =
+        WatchedRuns.start(
+            target, token, RUN_REQUEST, load.runs(), load.streamsPerRun(), load.ramp());
+    watched.awaitEnded(load.reply().plusSeconds(120));
+    return watched;
+  }
+
+  private static void reportAdded(
+      String qualifier, Delivery direct, Delivery gateway, ScenarioReport report) {
+    Histogram directLatency = direct.latencyMicros();
+    Histogram gatewayLatency = gateway.latencyMicros();
+    report.figure(
+        "added p50 (gateway − direct)" + qualifier,
+        Percentiles.millis(gatewayLatency, 50) - Percentiles.millis(directLatency, 50),
+        "ms");
+    report.figure(
+        "added p99 (gateway − direct)" + qualifier,
+        Percentiles.millis(gatewayLatency, 99) - Percentiles.millis(directLatency, 99),
+        "ms");
+  }
+
   private Delivery measure(
-      String phase,
-      URI target,
-      String token,
-      int runs,
-      Duration ramp,
-      Duration reply,
-      BenchStack stack,
-      ScenarioReport report)
+      String phase, URI target, String token, Load load, BenchStack stack, ScenarioReport report)
       throws Exception {
     ProcessCpu cpu = stack.cpu();
     ProcessCpu.Sample before = cpu.sample();
-    WatchedRuns watched =
-        WatchedRuns.start(target, token, RUN_REQUEST, runs, STREAMS_PER_RUN, ramp);
-    int stillOpen = watched.awaitEnded(reply.plusSeconds(120));
+    WatchedRuns watched = watch(target, token, load);
     ProcessCpu.Sample after = cpu.sample();
     Delivery delivery = watched.delivery(EventCommits.of(stack, watched.runs()));
     String on = ", " + phase;
-    report.figure("events/s delivered, all streams open" + on, delivery.eventsPerSecond(), "/s");
+    report.add(
+        new Figure(
+            "events/s delivered, all streams open" + on,
+            delivery.eventsPerSecond(),
+            "/s",
+            String.format("offered: %d streams × 10 chunks/s", load.streams()),
+            delivery.eventsPerSecond() / load.offeredPerSecond(),
+            null,
+            null));
     report.figure(
         "commit → received p50" + on, Percentiles.millis(delivery.latencyMicros(), 50), "ms");
     report.figure(
@@ -156,7 +202,6 @@ public final class SsePassThroughScenario implements Scenario {
             null,
             "0",
             delivery.outOfOrder() == 0));
-    int expected = runs * STREAMS_PER_RUN;
     report.add(
         new Figure(
             "streams that reached the terminal event" + on,
@@ -164,21 +209,23 @@ public final class SsePassThroughScenario implements Scenario {
             "streams",
             null,
             null,
-            "all " + expected,
-            delivery.reachedTerminal() == expected));
+            "all " + load.streams(),
+            delivery.reachedTerminal() == load.streams()));
     report.cpu(phase, "delivered event", after.millisPerOperation(before, delivery.delivered()));
     report.note(
         String.format(
             "%s: %d streams, %d events committed (counted per stream), %d delivered, %d live"
-                + " (latency measured), %d streams ended on run.succeeded, %.1f events per run.",
+                + " (latency measured), %d streams ended on run.succeeded; %.1f events per run"
+                + " for %d chunks streamed (5 are not deltas; fewer means deltas were coalesced).",
             phase,
             delivery.streams(),
             delivery.committed(),
             delivery.delivered(),
             delivery.live(),
             delivery.succeeded(),
-            delivery.streams() == 0 ? 0.0 : (double) delivery.committed() / delivery.streams()));
-    if (watched.refused() > 0 || stillOpen > 0 || delivery.firstFailure() != null) {
+            delivery.streams() == 0 ? 0.0 : (double) delivery.committed() / delivery.streams(),
+            ticks(load.reply())));
+    if (watched.refused() > 0 || watched.stillOpen() > 0 || delivery.firstFailure() != null) {
       report.note(
           String.format(
               "%s: %d runs refused (first: %s); %d streams still open after the reply + 120 s;"
@@ -186,7 +233,7 @@ public final class SsePassThroughScenario implements Scenario {
               phase,
               watched.refused(),
               watched.firstRefusal(),
-              stillOpen,
+              watched.stillOpen(),
               delivery.firstFailure()));
     }
     if (delivery.beforeCommit() > 0) {

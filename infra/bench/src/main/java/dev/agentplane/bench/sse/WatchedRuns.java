@@ -30,6 +30,7 @@ final class WatchedRuns {
   private final Queue<EventStream> streams = new ConcurrentLinkedQueue<>();
   private final LongAdder refused = new LongAdder();
   private final AtomicReference<String> firstRefusal = new AtomicReference<>();
+  private int stillOpen;
 
   private WatchedRuns(URI target, String token, int streamsPerRun) {
     this.target = target;
@@ -72,8 +73,8 @@ final class WatchedRuns {
     }
   }
 
-  /** Waits until every stream has ended; answers how many are still open at the deadline. */
-  int awaitEnded(Duration within) throws InterruptedException {
+  /** Waits until every stream has ended, at most {@code within}. */
+  void awaitEnded(Duration within) throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     int open = 0;
     for (EventStream stream : streams) {
@@ -81,7 +82,12 @@ final class WatchedRuns {
         open++;
       }
     }
-    return open;
+    stillOpen = open;
+  }
+
+  /** Streams that had not ended when {@link #awaitEnded} gave up. */
+  int stillOpen() {
+    return stillOpen;
   }
 
   Set<UUID> runs() {
