@@ -26,13 +26,20 @@ import java.util.concurrent.CompletableFuture;
  * <p>Settings that differ from a default deployment, and why: the rate-limit tiers are evaluated on
  * every request but never refuse (the scenarios measure the platform, not the limiter); HTTP tools
  * may call 127.0.0.1 (the tool server); PostgreSQL records commit timestamps, from which latencies
- * to a commit are read.
+ * to a commit are read; streamed model text is flushed as an event every 50 ms rather than 150 ms,
+ * so the SSE scenario's model, which streams a chunk every 100 ms, gives one event per chunk.
  */
 public final class BenchStack implements AutoCloseable {
 
   /** The services' JVM options: a full JIT and a parallel collector, as a deployment runs them. */
   public static final List<String> SERVICE_JVM =
       List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx768m");
+
+  /**
+   * Streamed model text becomes a {@code model.delta} event this often (default 150 ms): under the
+   * SSE scenario's 100 ms between chunks, so each chunk is an event of its own when it arrives.
+   */
+  private static final String DELTA_FLUSH_EVERY = "50ms";
 
   private final TestPostgres postgres;
   private final TestDatabase executionDatabase;
@@ -85,6 +92,7 @@ public final class BenchStack implements AutoCloseable {
     ServiceProcess execution =
         ServiceProcess.launch(
             ServiceSpec.execution("execution", executionDatabase, registry.uri(), approval.uri())
+                .property("agentplane.execution.loop.delta-flush-every", DELTA_FLUSH_EVERY)
                 .jvm(SERVICE_JVM));
     ServiceProcess gateway =
         ServiceProcess.launch(
@@ -203,6 +211,11 @@ public final class BenchStack implements AutoCloseable {
     settings.put("postgres", "embedded PostgreSQL 17 (zonky), one database per service");
     settings.put("kafka", "single-node KRaft broker in the bench JVM, 1 partition per topic");
     settings.put("rateLimits", "evaluated on every request, 10^9 per minute: never refuse");
+    settings.put(
+        "execution",
+        "agentplane.execution.loop.delta-flush-every="
+            + DELTA_FLUSH_EVERY
+            + " (default 150ms): one model.delta per streamed chunk");
     settings.put("java", Runtime.version().toString());
     settings.put("cores", Runtime.getRuntime().availableProcessors());
     return settings;

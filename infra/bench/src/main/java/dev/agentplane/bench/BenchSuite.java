@@ -9,6 +9,7 @@ import dev.agentplane.bench.limits.LimitsScenario;
 import dev.agentplane.bench.peer.PeerScenario;
 import dev.agentplane.bench.runs.IntakeScenario;
 import dev.agentplane.bench.runs.StepsScenario;
+import dev.agentplane.bench.sse.SsePassThroughScenario;
 import dev.agentplane.testkit.ServiceSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +72,7 @@ public final class BenchSuite {
         new PeerScenario(),
         new GatewayScenario(1200),
         new RoundTripScenario(),
+        new SsePassThroughScenario(),
         new IntakeScenario(),
         new PausedRunsScenario());
   }
