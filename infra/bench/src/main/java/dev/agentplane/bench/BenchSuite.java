@@ -33,8 +33,18 @@ public final class BenchSuite {
 
   private BenchSuite() {}
 
-  public static void main(String[] args) throws Exception {
-    List<String> arguments = Arrays.asList(args);
+  public static void main(String[] args) {
+    // The embedded servers' threads would keep the JVM up either way.
+    try {
+      run(Arrays.asList(args));
+      System.exit(0);
+    } catch (Exception | AssertionError e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private static void run(List<String> arguments) throws Exception {
     BenchSettings settings = new BenchSettings(arguments.contains("--quick"));
     Set<String> only = only(arguments);
     List<Scenario> chosen =
@@ -59,8 +69,6 @@ public final class BenchSuite {
     if (!arguments.contains("--no-write") && !settings.quick()) {
       write(reports, stackSettings, totalSeconds);
     }
-    // The embedded servers' threads would keep the JVM up.
-    System.exit(0);
   }
 
   /** In the order, but for the SSE streams and the paused runs, which are the longest. */
