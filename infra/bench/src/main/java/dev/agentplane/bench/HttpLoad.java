@@ -42,6 +42,13 @@ public final class HttpLoad {
     if (result.errors() > 0 || result.statuses().keySet().stream().anyMatch(s -> s != 200)) {
       report.note(phase + ": statuses " + result.statuses() + ", errors " + result.errors() + ".");
     }
+    long answered = result.statuses().values().stream().mapToLong(Number::longValue).sum();
+    long ok = result.statuses().getOrDefault(200, 0L).longValue();
+    // A rate of refusals or errors measures the wrong thing; the figure would mislead.
+    if (answered == 0 || ok < 0.99 * (answered + result.errors())) {
+      throw new IllegalStateException(
+          phase + " answered " + result.statuses() + " with " + result.errors() + " errors");
+    }
     return result;
   }
 

@@ -27,10 +27,11 @@ public class HelloWorldServer {
         .start();
   }
 
+  /** A constant JSON body, as the services answer JSON (and the load driver accepts only it). */
   @Get("/hello")
-  @Produces(MediaType.TEXT_PLAIN)
+  @Produces(MediaType.APPLICATION_JSON)
   public String hello() {
-    return "hello";
+    return "{\"hello\":\"world\"}";
   }
 
   /** What the testkit's process launcher waits for. */

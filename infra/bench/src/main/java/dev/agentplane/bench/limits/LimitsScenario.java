@@ -134,7 +134,7 @@ public final class LimitsScenario implements Scenario {
       Duration measured = settings.window(20);
       report.setting(
           "hello world",
-          "GET /hello (5-byte text/plain), closed loop over 64 keep-alive connections, "
+          "GET /hello (17-byte JSON), closed loop over 64 keep-alive connections, "
               + warmup.toSeconds()
               + " s warm-up, "
               + measured.toSeconds()
