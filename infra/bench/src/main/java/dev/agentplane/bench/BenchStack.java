@@ -7,6 +7,10 @@ import dev.agentplane.testkit.ServiceSpec;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestPostgres.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,6 +38,13 @@ public final class BenchStack implements AutoCloseable {
   /** The services' JVM options: a full JIT and a parallel collector, as a deployment runs them. */
   public static final List<String> SERVICE_JVM =
       List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx768m");
+
+  /**
+   * Names the services to record with Java Flight Recorder (comma-separated, e.g. {@code
+   * execution,registry}): each writes {@code target/bench-jfr/<service>.jfr} with the profile
+   * settings, for finding where a scenario's CPU goes.
+   */
+  public static final String PROFILE_ENV = "AGENTPLANE_BENCH_PROFILE";
 
   /**
    * Streamed model text becomes a {@code model.delta} event this often (default 150 ms): under the
@@ -82,18 +93,18 @@ public final class BenchStack implements AutoCloseable {
     ServiceProcess registry =
         ServiceProcess.launch(
             ServiceSpec.registry("registry", databases.createDatabase("bench-registry"))
-                .jvm(SERVICE_JVM));
+                .jvm(jvmOf("registry")));
     ServiceProcess approval =
         ServiceProcess.launch(
             ServiceSpec.approval("approval", approvalDatabase)
                 .env("AGENTPLANE_WEBHOOK_REQUIRE_HTTPS", "false")
                 .env("AGENTPLANE_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
-                .jvm(SERVICE_JVM));
+                .jvm(jvmOf("approval")));
     ServiceProcess execution =
         ServiceProcess.launch(
             ServiceSpec.execution("execution", executionDatabase, registry.uri(), approval.uri())
                 .property("agentplane.execution.loop.delta-flush-every", DELTA_FLUSH_EVERY)
-                .jvm(SERVICE_JVM));
+                .jvm(jvmOf("execution")));
     ServiceProcess gateway =
         ServiceProcess.launch(
             ServiceSpec.gateway(
@@ -106,7 +117,7 @@ public final class BenchStack implements AutoCloseable {
                     "agentplane.gateway.rate-limit.tiers.standard.tenant-requests", "1000000000")
                 .property(
                     "agentplane.gateway.rate-limit.tiers.standard.principal-requests", "1000000000")
-                .jvm(SERVICE_JVM));
+                .jvm(jvmOf("gateway")));
     List<ServiceProcess> services = List.of(registry, approval, execution, gateway);
     try {
       services.stream()
@@ -119,6 +130,24 @@ public final class BenchStack implements AutoCloseable {
     }
     return new BenchStack(
         databases, executionDatabase, approvalDatabase, services, ToolArrivals.start());
+  }
+
+  private static List<String> jvmOf(String service) {
+    String profiled = System.getenv().getOrDefault(PROFILE_ENV, "");
+    if (!List.of(profiled.split(",")).contains(service)) {
+      return SERVICE_JVM;
+    }
+    Path recordings = ServiceSpec.repositoryRoot().resolve("target/bench-jfr");
+    try {
+      Files.createDirectories(recordings);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> options = new ArrayList<>(SERVICE_JVM);
+    options.add(
+        "-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+            + recordings.resolve(service + ".jfr"));
+    return options;
   }
 
   public ServiceProcess registry() {

@@ -76,7 +76,7 @@ public final class BenchSuite {
     LimitsScenario limits = new LimitsScenario();
     return List.of(
         limits,
-        new StepsScenario(limits, 150),
+        new StepsScenario(limits),
         new PeerScenario(),
         new GatewayScenario(1200),
         new RoundTripScenario(),

@@ -6,18 +6,18 @@ import dev.agentplane.bench.BenchStack;
 import dev.agentplane.bench.BenchTenant;
 import dev.agentplane.bench.Percentiles;
 import dev.agentplane.bench.ProcessCpu;
+import dev.agentplane.bench.RateLadder;
+import dev.agentplane.bench.RateLadder.Step;
 import dev.agentplane.bench.Scenario;
 import dev.agentplane.bench.ScenarioReport;
 import dev.agentplane.bench.ScenarioReport.Figure;
 import dev.agentplane.bench.approvals.Approver;
 import dev.agentplane.bench.approvals.GatedAgent;
-import dev.agentplane.bench.peer.RateLadder.Step;
 import dev.agentplane.bench.runs.RunLedger;
 import dev.agentplane.bench.runs.RunLoad;
 import dev.agentplane.testkit.TestPostgres.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -107,7 +107,7 @@ public final class PeerScenario implements Scenario {
         report.note("The approval API refused " + approver.refusals() + " reads or decisions.");
       }
     }
-    report.setting("agentplane steps", describe(agentPlane));
+    report.setting("agentplane steps", RateLadder.describe(agentPlane));
 
     Step flowableBest = RateLadder.best(flowable, P99_LIMIT_MILLIS);
     Step agentPlaneBest = RateLadder.best(agentPlane, P99_LIMIT_MILLIS);
@@ -166,21 +166,5 @@ public final class PeerScenario implements Scenario {
         Percentiles.millis(latency, 50),
         Percentiles.millis(latency, 99),
         unfinished + load.refused());
-  }
-
-  private static List<String> describe(List<Step> steps) {
-    List<String> described = new ArrayList<>();
-    for (Step step : steps) {
-      described.add(
-          String.format(
-              Locale.ROOT,
-              "%.0f/s offered: %.1f/s completed, p50 %.0f ms, p99 %.0f ms, %d unfinished",
-              step.offeredPerSecond(),
-              step.completedPerSecond(),
-              step.p50Millis(),
-              step.p99Millis(),
-              step.unfinished()));
-    }
-    return described;
   }
 }
