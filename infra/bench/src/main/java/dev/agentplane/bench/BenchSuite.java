@@ -55,6 +55,7 @@ public final class BenchSuite {
     try (BenchStack stack = BenchStack.start()) {
       System.out.printf("Stack up in %.1f s%n", (System.nanoTime() - started) / 1e9);
       stackSettings = stack.settings();
+      StackWarmup.run(stack, settings);
       for (Scenario scenario : chosen) {
         System.out.println();
         System.out.println("== " + scenario.title());
@@ -78,7 +79,7 @@ public final class BenchSuite {
         limits,
         new StepsScenario(limits),
         new PeerScenario(),
-        new GatewayScenario(1200),
+        new GatewayScenario(),
         new RoundTripScenario(),
         new SsePassThroughScenario(),
         new IntakeScenario(),
