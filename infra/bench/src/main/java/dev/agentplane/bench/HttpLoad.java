@@ -52,8 +52,7 @@ public final class HttpLoad {
     return result;
   }
 
-  private static LoadDriver.Result run(
-      String label, URI url, String token, double rate, Duration duration)
+  static LoadDriver.Result run(String label, URI url, String token, double rate, Duration duration)
       throws InterruptedException {
     List<String> options =
         new ArrayList<>(
