@@ -30,7 +30,7 @@ final class StackWarmup {
   private StackWarmup() {}
 
   static void run(BenchStack stack, BenchSettings settings) throws Exception {
-    Duration window = settings.window(90);
+    Duration window = settings.window(60);
     System.out.printf(
         "== Warm-up (not recorded): %d s of runs, gated runs and reads through the gateway%n",
         window.toSeconds());

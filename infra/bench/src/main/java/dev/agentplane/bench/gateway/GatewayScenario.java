@@ -40,8 +40,8 @@ public final class GatewayScenario implements Scenario {
     ScenarioReport report = new ScenarioReport(id(), title());
     BenchTenant tenant = BenchTenant.named("gateway", stack);
     String path = "/v1/agents/" + EchoAgent.register(tenant);
-    Duration warmup = settings.window(10);
-    Duration measured = settings.window(20);
+    Duration warmup = settings.window(5);
+    Duration measured = settings.window(15);
     report.setting("target", "GET " + path + " (the agent's JSON view), admin token");
     report.setting(
         "windows",

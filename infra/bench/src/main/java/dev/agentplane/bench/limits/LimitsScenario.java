@@ -63,7 +63,7 @@ public final class LimitsScenario implements Scenario {
           "CREATE TABLE raw_commit (id bigserial PRIMARY KEY, tenant_id text NOT NULL,"
               + " state jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
     }
-    Duration window = settings.window(20);
+    Duration window = settings.window(15);
     ProcessCpu cpu = stack.cpu();
     report.setting("raw row", CHECKPOINT_SIZED_ROW.length() + "-byte jsonb, autocommit INSERT");
     report.setting("raw window", window.toSeconds() + " s after 3 s warm-up, per connection count");
@@ -131,7 +131,7 @@ public final class LimitsScenario implements Scenario {
     try {
       ProcessCpu cpu = stack.cpu().track("hello-world", hello.pid());
       Duration warmup = settings.window(10);
-      Duration measured = settings.window(20);
+      Duration measured = settings.window(15);
       report.setting(
           "hello world",
           "GET /hello (17-byte JSON), closed loop over 64 keep-alive connections, "

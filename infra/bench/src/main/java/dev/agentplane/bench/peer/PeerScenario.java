@@ -34,7 +34,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class PeerScenario implements Scenario {
 
-  private static final double[] RATES = {25, 50, 100, 200, 400};
+  private static final double[] RATES = {10, 25, 50, 100};
   private static final double P99_LIMIT_MILLIS = 2000;
   private static final Duration APPROVER_POLL = Duration.ofMillis(50);
 
@@ -109,29 +109,47 @@ public final class PeerScenario implements Scenario {
     }
     report.setting("agentplane steps", RateLadder.describe(agentPlane));
 
-    Step flowableBest = RateLadder.best(flowable, P99_LIMIT_MILLIS);
-    Step agentPlaneBest = RateLadder.best(agentPlane, P99_LIMIT_MILLIS);
-    if (flowableBest == null || agentPlaneBest == null) {
-      report.note("An engine sustained none of the ladder's steps: no ratio.");
-      return report;
-    }
+    // An engine that sustained no step is represented by its lowest step, which is not sustained:
+    // the comparison still shows, and the target then cannot be met.
+    Step flowableBest = sustainedOrLowest(flowable);
+    Step agentPlaneBest = sustainedOrLowest(agentPlane);
+    String flowableLabel = label(flowableBest);
+    String agentPlaneLabel = label(agentPlaneBest);
     report.figure(
-        "Flowable runs/s (highest sustained step)", flowableBest.completedPerSecond(), "/s");
-    report.figure("Flowable p50", flowableBest.p50Millis(), "ms");
-    report.figure("Flowable p99", flowableBest.p99Millis(), "ms");
-    report.figure("AgentPlane p50", agentPlaneBest.p50Millis(), "ms");
-    report.figure("AgentPlane p99", agentPlaneBest.p99Millis(), "ms");
+        "Flowable runs/s (" + flowableLabel + ")", flowableBest.completedPerSecond(), "/s");
+    report.figure("Flowable p50 (" + flowableLabel + ")", flowableBest.p50Millis(), "ms");
+    report.figure("Flowable p99 (" + flowableLabel + ")", flowableBest.p99Millis(), "ms");
+    report.figure("AgentPlane p50 (" + agentPlaneLabel + ")", agentPlaneBest.p50Millis(), "ms");
+    report.figure("AgentPlane p99 (" + agentPlaneLabel + ")", agentPlaneBest.p99Millis(), "ms");
     double ratio = agentPlaneBest.completedPerSecond() / flowableBest.completedPerSecond();
+    boolean bothSustained =
+        agentPlaneBest.sustained(P99_LIMIT_MILLIS) && flowableBest.sustained(P99_LIMIT_MILLIS);
     report.add(
         new Figure(
-            "AgentPlane runs/s (highest sustained step)",
+            "AgentPlane runs/s (" + agentPlaneLabel + ")",
             agentPlaneBest.completedPerSecond(),
             "/s",
             "Flowable runs/s",
             ratio,
             "≥ 1.5 at equal or better p99",
-            ratio >= 1.5 && agentPlaneBest.p99Millis() <= flowableBest.p99Millis()));
+            bothSustained
+                && ratio >= 1.5
+                && agentPlaneBest.p99Millis() <= flowableBest.p99Millis()));
     return report;
+  }
+
+  private static Step sustainedOrLowest(List<Step> steps) {
+    Step best = RateLadder.best(steps, P99_LIMIT_MILLIS);
+    return best != null ? best : steps.getFirst();
+  }
+
+  private static String label(Step step) {
+    return String.format(
+        Locale.ROOT,
+        step.sustained(P99_LIMIT_MILLIS)
+            ? "highest sustained step, %.0f/s offered"
+            : "none sustained; %.0f/s offered",
+        step.offeredPerSecond());
   }
 
   private static Step agentPlaneStep(

@@ -36,7 +36,7 @@ public final class IntakeScenario implements Scenario {
     BenchTenant tenant = BenchTenant.named("intake", stack);
     EchoAgent.register(tenant);
     RunLedger ledger = new RunLedger(stack);
-    Duration warmup = settings.window(10);
+    Duration warmup = settings.window(5);
     Duration measured = settings.window(30);
     report.setting("agent", "the checkpointed-steps agent (3 steps)");
     report.setting(

@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class StepsScenario implements Scenario {
 
-  private static final double[] LADDER = {40, 60, 80, 100, 120, 160, 200, 240};
+  private static final double[] LADDER = {60, 80, 100, 120, 160, 200, 240};
   private static final double WARMUP_RATE = 30;
   private static final double P99_LIMIT_MILLIS = 2000;
   private static final Duration DRAIN = Duration.ofSeconds(60);
