@@ -8,6 +8,7 @@ import dev.agentplane.bench.runs.RunLoad;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -57,7 +58,7 @@ final class StackWarmup {
                       window)));
       loads.forEach(CompletableFuture::join);
       RunLedger ledger = new RunLedger(stack);
-      List<java.util.UUID> submitted = new ArrayList<>(runs.accepted().keySet());
+      List<UUID> submitted = new ArrayList<>(runs.accepted().keySet());
       submitted.addAll(gated.accepted().keySet());
       long unfinished = ledger.awaitFinished(submitted, Duration.ofSeconds(120));
       System.out.printf(

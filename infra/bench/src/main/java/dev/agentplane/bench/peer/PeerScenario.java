@@ -18,6 +18,7 @@ import dev.agentplane.bench.runs.RunLoad;
 import dev.agentplane.testkit.TestPostgres.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -56,7 +57,7 @@ public final class PeerScenario implements Scenario {
     report.setting(
         "ladder",
         "fixed arrival rates "
-            + java.util.Arrays.toString(RATES)
+            + Arrays.toString(RATES)
             + "/s, each "
             + warmup.toSeconds()
             + " s warm-up + "

@@ -14,6 +14,7 @@ import dev.agentplane.bench.limits.LimitsScenario;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import org.HdrHistogram.Histogram;
 
@@ -85,7 +86,7 @@ public final class StepsScenario implements Scenario {
 
     // The suite's warm-up ran this path already; this settles the tenant's first runs.
     measure(stack, tenant, ledger, WARMUP_RATE, settings.window(10));
-    java.util.List<Step> ladder =
+    List<Step> ladder =
         RateLadder.climb(
             rate -> measure(stack, tenant, ledger, rate, rung).step(), LADDER, P99_LIMIT_MILLIS);
     report.setting("ladder", RateLadder.describe(ladder));
