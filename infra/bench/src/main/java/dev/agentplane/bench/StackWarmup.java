@@ -40,7 +40,7 @@ final class StackWarmup {
     GatedAgent.register(tenant, stack);
     RunLoad runs = new RunLoad(stack.gateway().uri(), tenant.admin(), EchoAgent.RUN_REQUEST);
     RunLoad gated = new RunLoad(stack.gateway().uri(), tenant.admin(), GatedAgent.RUN_REQUEST);
-    try (Approver approver =
+    try (PollingApprover approver =
         Approver.start(stack.approval().uri(), tenant.approver(), Duration.ofMillis(50))) {
       List<CompletableFuture<?>> loads = new ArrayList<>();
       loads.add(background(() -> runs.submit(RUNS_PER_SECOND, window)));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.agentplane.bench.FixedRate;
 import dev.agentplane.bench.Percentiles;
+import dev.agentplane.bench.PollingApprover;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -70,7 +71,7 @@ public final class FlowablePeer {
   // spare (40 for eight starters). Fewer risks the deadlock above; more only queue inside
   // PostgreSQL.
   private static int databaseConnections(int concurrentStarts) {
-    return 2 * concurrentStarts + EXECUTOR_THREADS + TaskApprover.DECIDING_THREADS + 8;
+    return 2 * concurrentStarts + EXECUTOR_THREADS + PollingApprover.DECIDING_THREADS + 8;
   }
 
   private FlowablePeer() {}
@@ -229,7 +230,7 @@ public final class FlowablePeer {
         new Starts(engine.getRuntimeService(), completions, starting, run + "-w-", false);
     Starts measured =
         new Starts(engine.getRuntimeService(), completions, starting, run + "-m-", true);
-    try (TaskApprover approver =
+    try (PollingApprover approver =
         TaskApprover.start(engine.getTaskService(), arguments.approverPoll())) {
       warmup.atRate(arguments.perSecond(), arguments.warmup());
 
@@ -384,9 +385,9 @@ public final class FlowablePeer {
         "poll every "
             + arguments.approverPoll().toMillis()
             + " ms, pages of "
-            + TaskApprover.PAGE
+            + PollingApprover.PAGE
             + ", "
-            + TaskApprover.DECIDING_THREADS
+            + PollingApprover.DECIDING_THREADS
             + " completing threads");
     settings.put("latencyFrom", "due time of the start to the commit of the instance's end");
     return settings;

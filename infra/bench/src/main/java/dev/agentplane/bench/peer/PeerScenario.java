@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.bench.BenchSettings;
 import dev.agentplane.bench.BenchStack;
 import dev.agentplane.bench.BenchTenant;
-import dev.agentplane.bench.Percentiles;
-import dev.agentplane.bench.ProcessCpu;
+import dev.agentplane.bench.PollingApprover;
 import dev.agentplane.bench.RateLadder;
 import dev.agentplane.bench.RateLadder.Step;
 import dev.agentplane.bench.Scenario;
@@ -13,17 +12,14 @@ import dev.agentplane.bench.ScenarioReport;
 import dev.agentplane.bench.ScenarioReport.Figure;
 import dev.agentplane.bench.approvals.Approver;
 import dev.agentplane.bench.approvals.GatedAgent;
-import dev.agentplane.bench.runs.RunLedger;
-import dev.agentplane.bench.runs.RunLoad;
+import dev.agentplane.bench.runs.RunWindow;
 import dev.agentplane.testkit.TestPostgres.TestDatabase;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.HdrHistogram.Histogram;
 
 /**
  * Scenario 3, a peer side by side: one automated step, one human task approved programmatically,
@@ -95,17 +91,17 @@ public final class PeerScenario implements Scenario {
 
     BenchTenant tenant = BenchTenant.named("peer", stack);
     GatedAgent.register(tenant, stack);
-    RunLedger ledger = new RunLedger(stack);
     List<Step> agentPlane;
-    try (Approver approver =
+    try (PollingApprover approver =
         Approver.start(stack.approval().uri(), tenant.approver(), APPROVER_POLL)) {
       agentPlane =
           RateLadder.climb(
-              rate -> agentPlaneStep(stack, tenant, ledger, rate, warmup, measured, report),
+              rate -> agentPlaneStep(stack, tenant, rate, warmup, measured, report),
               RATES,
               P99_LIMIT_MILLIS);
-      if (approver.refusals() > 0) {
-        report.note("The approval API refused " + approver.refusals() + " reads or decisions.");
+      if (approver.failures() > 0) {
+        report.note(
+            "The approval API refused or failed " + approver.failures() + " reads or decisions.");
       }
     }
     report.setting("agentplane steps", RateLadder.describe(agentPlane));
@@ -156,34 +152,15 @@ public final class PeerScenario implements Scenario {
   private static Step agentPlaneStep(
       BenchStack stack,
       BenchTenant tenant,
-      RunLedger ledger,
       double rate,
       Duration warmup,
       Duration measured,
       ScenarioReport report)
       throws Exception {
-    RunLoad load = new RunLoad(stack.execution().uri(), tenant.admin(), GatedAgent.RUN_REQUEST);
-    load.submit(rate, warmup);
-    load.forget();
-    ProcessCpu cpu = stack.cpu();
-    ProcessCpu.Sample before = cpu.sample();
-    Instant from = Instant.now();
-    load.submit(rate, measured);
-    Instant to = Instant.now();
-    ProcessCpu.Sample after = cpu.sample();
-    long finished = ledger.finishedBetween(tenant.id(), from, to);
-    long unfinished = ledger.awaitFinished(load.accepted().keySet(), Duration.ofSeconds(30));
-    Histogram latency = ledger.dueToFinished(load.accepted());
-    report.cpu(
-        String.format(Locale.ROOT, "AgentPlane at %.0f/s", rate),
-        "run",
-        after.millisPerOperation(before, finished));
-    double seconds = Duration.between(from, to).toNanos() / 1e9;
-    return new Step(
-        rate,
-        finished / seconds,
-        Percentiles.millis(latency, 50),
-        Percentiles.millis(latency, 99),
-        unfinished + load.refused());
+    RunWindow window =
+        RunWindow.measure(
+            stack, tenant, GatedAgent.RUN_REQUEST, rate, warmup, measured, Duration.ofSeconds(30));
+    report.cpu(String.format(Locale.ROOT, "AgentPlane at %.0f/s", rate), "run", window.cpuPerRun());
+    return window.step();
   }
 }
