@@ -1,5 +1,6 @@
 package dev.agentplane.execution.loop;
 
+import dev.agentplane.execution.run.EagerStart;
 import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunAccepted;
 import dev.agentplane.execution.stream.RunNotifications;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -30,7 +30,7 @@ import org.slf4j.MDC;
  * backlog, and beyond that it is left queued in PostgreSQL for the sweeper to offer again.
  */
 @Singleton
-public class RunWorkers {
+public class RunWorkers implements EagerStart {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunWorkers.class);
 
@@ -40,7 +40,10 @@ public class RunWorkers {
   private final String owner;
   private final Semaphore slots;
   private final BlockingQueue<UUID> backlog;
-  private final Set<UUID> offered = ConcurrentHashMap.newKeySet();
+  // Runs offered and not yet done with here, each with whether it was offered again meanwhile (a
+  // decision that queued it again while its worker was still finishing): it is then offered once
+  // more when that worker is done, since no dispatch message may follow to offer it later.
+  private final Map<UUID, Boolean> offered = new ConcurrentHashMap<>();
   private final Map<UUID, ActiveRun> active = new ConcurrentHashMap<>();
   private volatile boolean accepting = true;
 
@@ -65,7 +68,7 @@ public class RunWorkers {
 
   /** Asks this instance to run the run; returns at once. */
   public void offer(UUID runId) {
-    if (!accepting || !offered.add(runId)) {
+    if (!accepting || !firstOffer(runId)) {
       return;
     }
     if (slots.tryAcquire()) {
@@ -74,6 +77,23 @@ public class RunWorkers {
       offered.remove(runId);
       LOG.debug("Backlog full; run {} waits for the sweeper", runId);
     }
+  }
+
+  @Override
+  public boolean startsHere() {
+    return settings.eagerStart() && accepting && slots.availablePermits() > 0;
+  }
+
+  /** Records the offer; false when the run was already offered here (then marked offered again). */
+  private boolean firstOffer(UUID runId) {
+    boolean[] first = {false};
+    offered.compute(
+        runId,
+        (id, earlier) -> {
+          first[0] = earlier == null;
+          return earlier != null;
+        });
+    return first[0];
   }
 
   /** Starts runs accepted on this instance at once (eager start), when so configured. */
@@ -141,9 +161,12 @@ public class RunWorkers {
               try {
                 holdsSlot = execute(runId);
               } finally {
-                offered.remove(runId);
+                boolean offeredAgain = Boolean.TRUE.equals(offered.remove(runId));
                 if (holdsSlot) {
                   startNextOrRelease();
+                }
+                if (offeredAgain) {
+                  offer(runId);
                 }
               }
             });

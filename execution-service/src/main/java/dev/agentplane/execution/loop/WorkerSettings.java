@@ -17,8 +17,9 @@ import java.time.Duration;
  *     lost Kafka delivery, a full backlog)
  * @param sweepBatch runs the sweeper picks per round
  * @param eagerStart whether a run accepted on this instance starts here at once, as Temporal's
- *     eager workflow start does, rather than after its dispatch message's trip through Kafka (which
- *     still goes out: any instance may take a run this one has no slot for)
+ *     eager workflow start does, rather than after its dispatch message's trip through Kafka; a
+ *     dispatch message then goes out only when this instance has no free slot (any instance may
+ *     take the run)
  */
 @ConfigurationProperties("agentplane.execution.workers")
 public record WorkerSettings(

@@ -7,8 +7,8 @@ import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.RunEvent;
 import dev.agentplane.execution.loop.LoopSettings;
 import dev.agentplane.execution.registry.AgentNotResolvable;
+import dev.agentplane.execution.registry.AgentResolutions;
 import dev.agentplane.execution.registry.AgentSnapshot;
-import dev.agentplane.execution.registry.RegistryClient;
 import dev.agentplane.execution.registry.RegistryUnavailableException;
 import dev.agentplane.kit.json.TenantSchemas;
 import dev.agentplane.kit.problem.ConflictException;
@@ -28,9 +28,10 @@ import java.util.UUID;
 
 /**
  * Accepts run requests (HTTP, Kafka, agent-typed tools): checks who may start what, resolves the
- * agent once through the registry and snapshots it, checks the input, then writes the run, its
- * {@code run.queued} event and its dispatch message in one transaction. Workers are fed from that
- * dispatch message on {@code agentplane.runs.requested}; PostgreSQL stays the truth.
+ * agent once through the registry (or its recent answer, {@link AgentResolutions}) and snapshots
+ * it, checks the input, then writes the run, its {@code run.queued} event and its dispatch message
+ * in one transaction. Workers are fed from that dispatch message on {@code
+ * agentplane.runs.requested}; PostgreSQL stays the truth.
  */
 @Singleton
 public class RunIntake {
@@ -44,7 +45,7 @@ public class RunIntake {
   private final RunRepository runs;
   private final RunEventLog events;
   private final RunDispatch dispatch;
-  private final RegistryClient registry;
+  private final AgentResolutions registry;
   private final TransactionOperations<Connection> transactions;
   private final LoopSettings loop;
 
@@ -52,7 +53,7 @@ public class RunIntake {
       RunRepository runs,
       RunEventLog events,
       RunDispatch dispatch,
-      RegistryClient registry,
+      AgentResolutions registry,
       TransactionOperations<Connection> transactions,
       LoopSettings loop) {
     this.runs = runs;

@@ -74,8 +74,12 @@ class IntakeIT extends ExecutionTestSupport {
     JsonNode second = start(token, "{\"agent\":\"greeter\",\"version\":2,\"input\":{}}");
     assertThat(awaitEnd(token, second).path("output").asText()).isEqualTo("two");
 
-    Reply archived =
-        api().post("/v1/runs", token, "{\"agent\":\"greeter\",\"version\":1,\"input\":{}}");
+    String pinnedToOne = "{\"agent\":\"greeter\",\"version\":1,\"input\":{}}";
+    // Intake remembered version 1 as runnable; the promotion's lifecycle event makes it forget.
+    await("the archiving of version 1 to reach intake")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> api().post("/v1/runs", token, pinnedToOne).status() == 409);
+    Reply archived = api().post("/v1/runs", token, pinnedToOne);
     assertThat(archived.status()).as(archived.raw()).isEqualTo(409);
     assertThat(archived.problemSlug()).isEqualTo("agent-not-runnable");
     assertThat(archived.errorPointers()).containsExactly("/version");

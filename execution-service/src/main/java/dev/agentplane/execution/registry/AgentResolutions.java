@@ -1,0 +1,97 @@
+package dev.agentplane.execution.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.agentplane.contracts.RunMode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Agent resolutions the registry answered recently, so that a stream of runs of one agent asks the
+ * registry once rather than once per run (the registry's {@code agentplane.registry.lifecycle}
+ * events are published for exactly such caches).
+ *
+ * <p>Any lifecycle event of a tenant drops that tenant's entries ({@link #forgetTenant}): a version
+ * drafted, submitted, activated or archived, of an agent or of a tool (an agent naming a tool
+ * {@code active} resolves to another tool version once that tool is promoted). An entry also lapses
+ * after {@code ttl}, which bounds how stale an answer can be when an event comes late or not at all
+ * (this instance's consumer not yet assigned, the broker down). Refusals are never kept: a run of
+ * an agent that has just been created is not refused from memory.
+ */
+@Singleton
+public class AgentResolutions {
+
+  /** Counter of resolutions, tagged {@code answer=remembered} or {@code answer=asked}. */
+  public static final String METRIC = "agentplane.execution.agent.resolutions";
+
+  private record Request(String tenantId, String agent, String version, RunMode mode) {}
+
+  private final RegistryClient registry;
+  private final Cache<Request, AgentSnapshot> answers;
+  private final boolean enabled;
+  // Counts forgets, so that an answer fetched while an event arrived (it may predate the change the
+  // event announces) is not stored after the event has cleared the cache.
+  private final AtomicLong forgets = new AtomicLong();
+  private final Counter remembered;
+  private final Counter asked;
+
+  AgentResolutions(
+      RegistryClient registry, ResolutionCacheSettings settings, MeterRegistry meters) {
+    this.registry = registry;
+    this.remembered = counter(meters, "remembered");
+    this.asked = counter(meters, "asked");
+    this.enabled = settings.enabled() && !settings.ttl().isZero();
+    this.answers =
+        Caffeine.newBuilder()
+            .maximumSize(settings.maximumSize())
+            .expireAfterWrite(settings.ttl())
+            .build();
+  }
+
+  /**
+   * The agent resolved as {@link RegistryClient#resolve} would now, from memory when the registry
+   * answered the same question since the tenant's last lifecycle event and within the ttl.
+   *
+   * @throws AgentNotResolvable as {@link RegistryClient#resolve} does
+   */
+  public AgentSnapshot resolve(String tenantId, String agent, String version, RunMode mode) {
+    if (!enabled) {
+      asked.increment();
+      return registry.resolve(tenantId, agent, version, mode);
+    }
+    Request request = new Request(tenantId, agent, version, mode);
+    AgentSnapshot known = answers.getIfPresent(request);
+    if (known != null) {
+      remembered.increment();
+      return known;
+    }
+    asked.increment();
+    long forgetsBefore = forgets.get();
+    AgentSnapshot answer = registry.resolve(tenantId, agent, version, mode);
+    if (forgets.get() == forgetsBefore) {
+      answers.put(request, answer);
+    }
+    return answer;
+  }
+
+  /** Drops every answer about {@code tenantId}: something in its registry changed. */
+  public void forgetTenant(String tenantId) {
+    forgets.incrementAndGet();
+    answers.asMap().keySet().removeIf(request -> request.tenantId().equals(tenantId));
+  }
+
+  /** Drops every answer: a lifecycle event that names no tenant readable here. */
+  public void forgetAll() {
+    forgets.incrementAndGet();
+    answers.invalidateAll();
+  }
+
+  private static Counter counter(MeterRegistry meters, String answer) {
+    return Counter.builder(METRIC)
+        .description("Agent resolutions for intake, answered from memory or by asking the registry")
+        .tag("answer", answer)
+        .register(meters);
+  }
+}

@@ -1,0 +1,138 @@
+package dev.agentplane.execution.registry;
+
+import static dev.agentplane.execution.support.AgentSpecs.answering;
+import static dev.agentplane.execution.support.AgentSpecs.sleepingThenAnswering;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.execution.support.ToolSpecs;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Intake asks the registry once for a stream of runs of one agent, and the registry's lifecycle
+ * events (heard over the real Kafka) make it ask again after a promotion or an archiving. The ttl
+ * is an hour here, so that only the events can explain a changed answer.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AgentResolutionsIT extends ExecutionTestSupport {
+
+  private static final Duration EVENT_DELIVERY = Duration.ofSeconds(20);
+
+  @Inject MeterRegistry meters;
+
+  @Override
+  protected Map<String, String> settings() {
+    return Map.of("agentplane.execution.registry.resolution-cache.ttl", "1h");
+  }
+
+  @Test
+  void runsOfTheSameAgentAreResolvedFromMemoryOnceTheRegistryAnswered() {
+    String tenant = newTenant();
+    registry.activeAgent(tenant, "greeter", answering("hello"));
+    String token = operator(tenant);
+    untilRemembered(token);
+    double askedBefore = resolutions("asked");
+    double rememberedBefore = resolutions("remembered");
+
+    for (int i = 0; i < 3; i++) {
+      JsonNode ended = awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+      assertThat(ended.path("output").asText()).isEqualTo("hello");
+    }
+
+    assertThat(resolutions("asked") - askedBefore).isZero();
+    assertThat(resolutions("remembered") - rememberedBefore).isEqualTo(3);
+  }
+
+  @Test
+  void aPromotionReachesTheNextRunsThroughItsLifecycleEvent() {
+    String tenant = newTenant();
+    UUID agentId = registry.activeAgent(tenant, "greeter", answering("one"));
+    String token = operator(tenant);
+    assertThat(versionRun(token)).isEqualTo(1);
+
+    registry.promoteAgent(
+        tenant, agentId, registry.newAgentDraft(tenant, agentId, answering("two")));
+
+    await("version 2 to be what new runs resolve to")
+        .atMost(EVENT_DELIVERY)
+        .until(() -> versionRun(token) == 2);
+    JsonNode ended = awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+    assertThat(ended.path("output").asText()).isEqualTo("two");
+  }
+
+  @Test
+  void archivingAToolTheAgentRunsStopsNewRunsOfIt() {
+    String tenant = newTenant();
+    UUID tool = registry.activeTool(tenant, "sleep", ToolSpecs.sleep());
+    registry.activeAgent(tenant, "napper", sleepingThenAnswering(1, "rested"));
+    String token = operator(tenant);
+    JsonNode rested = awaitEnd(token, start(token, "{\"agent\":\"napper\",\"input\":{}}"));
+    assertThat(rested.path("output").asText()).isEqualTo("rested");
+
+    registry.archiveTool(tenant, tool);
+
+    await("the archived tool to make the agent unrunnable")
+        .atMost(EVENT_DELIVERY)
+        .until(
+            () ->
+                api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}").status()
+                    == 409);
+  }
+
+  @Test
+  void oneTenantsChangeLeavesAnotherTenantsAnswersRemembered() {
+    String quiet = newTenant();
+    String busy = newTenant();
+    registry.activeAgent(quiet, "greeter", answering("hello"));
+    UUID busyAgent = registry.activeAgent(busy, "greeter", answering("one"));
+    String quietToken = operator(quiet);
+    untilRemembered(quietToken);
+    registry.promoteAgent(
+        busy, busyAgent, registry.newAgentDraft(busy, busyAgent, answering("two")));
+    String busyToken = operator(busy);
+    await().atMost(EVENT_DELIVERY).until(() -> versionRun(busyToken) == 2);
+    double askedBefore = resolutions("asked");
+
+    awaitEnd(quietToken, start(quietToken, "{\"agent\":\"greeter\",\"input\":{}}"));
+
+    assertThat(resolutions("asked") - askedBefore).isZero();
+  }
+
+  /**
+   * Runs {@code greeter} until a run is resolved from memory. The agent's own drafted and activated
+   * events may arrive after the first answer and clear it; after a run resolved from memory, none
+   * is left to clear it.
+   */
+  private void untilRemembered(String token) {
+    await("a run resolved from memory")
+        .atMost(EVENT_DELIVERY)
+        .until(
+            () -> {
+              double before = resolutions("remembered");
+              awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+              return resolutions("remembered") > before;
+            });
+  }
+
+  /** The version a new run of {@code greeter} is accepted with. */
+  private int versionRun(String token) {
+    JsonNode run = start(token, "{\"agent\":\"greeter\",\"input\":{}}");
+    awaitEnd(token, run);
+    return run.path("agent").path("version").asInt();
+  }
+
+  private double resolutions(String answer) {
+    var counter = meters.find(AgentResolutions.METRIC).tag("answer", answer).counter();
+    return counter == null ? 0 : counter.count();
+  }
+}
