@@ -5,6 +5,7 @@ import dev.agentplane.execution.gate.ToolGates;
 import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunEventLog;
 import dev.agentplane.execution.run.RunRepository;
+import dev.agentplane.execution.run.TenantQuotas;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.transaction.TransactionOperations;
@@ -49,6 +50,7 @@ public class RunJournal {
   private final TransactionOperations<Connection> transactions;
   private final RunEventLog events;
   private final ToolGates gates;
+  private final TenantQuotas quotas;
   private final GroupCommit group;
 
   RunJournal(
@@ -57,11 +59,13 @@ public class RunJournal {
       RunEventLog events,
       ToolGates gates,
       JournalSettings settings,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      TenantQuotas quotas) {
     this.jdbc = jdbc;
     this.transactions = transactions;
     this.events = events;
     this.gates = gates;
+    this.quotas = quotas;
     this.group = new GroupCommit(jdbc, transactions, events, this::commitAlone, settings, meters);
   }
 
@@ -73,13 +77,16 @@ public class RunJournal {
   /**
    * Claims a run that is queued, or running under a lease that ran out: the epoch goes up by one,
    * so the previous holder's writes are refused from now on. Empty when the run is terminal, waits
-   * for a human, or another worker holds a live lease.
+   * for a human, another worker holds a live lease, or the run is a top-level run and its tenant
+   * has its quota of running top-level runs ({@link TenantQuotas}; the run then stays queued).
    */
   public Optional<Run> claim(UUID runId, String owner, Duration leaseDuration) {
+    int runningQuota = quotas.runningQuota();
     return transactions.executeWrite(
-        status ->
-            jdbc.prepareStatement(
-                """
+        status -> {
+          quotas.serializeClaimsOfTenantOf(runId);
+          return jdbc.prepareStatement(
+              """
                 UPDATE run SET epoch = epoch + 1, lease_owner = ?,
                     lease_expires_at = now() + make_interval(secs => ?), status = 'running',
                     started_at = coalesce(started_at, now()),
@@ -89,16 +96,26 @@ public class RunJournal {
                     time_left_ms = NULL
                 WHERE id = ? AND status IN ('queued', 'running')
                     AND (lease_owner IS NULL OR lease_expires_at < now())
+                    AND (parent_run_id IS NOT NULL OR ? = 0 OR ? > (
+                        SELECT count(*) FROM (
+                            SELECT 1 FROM run busy
+                            WHERE busy.tenant_id = run.tenant_id AND busy.status = 'running'
+                                AND busy.parent_run_id IS NULL AND busy.id <> run.id
+                            LIMIT ?) AS capped))
                 RETURNING
                 """
-                    + RunRepository.COLUMNS,
-                statement -> {
-                  statement.setString(1, owner);
-                  statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
-                  statement.setObject(3, runId);
-                  List<Run> claimed = RunRepository.rows(statement.executeQuery());
-                  return claimed.stream().findFirst();
-                }));
+                  + RunRepository.COLUMNS,
+              statement -> {
+                statement.setString(1, owner);
+                statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
+                statement.setObject(3, runId);
+                statement.setInt(4, runningQuota);
+                statement.setInt(5, runningQuota);
+                statement.setInt(6, runningQuota);
+                List<Run> claimed = RunRepository.rows(statement.executeQuery());
+                return claimed.stream().findFirst();
+              });
+        });
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.agentplane.execution.loop;
 import dev.agentplane.execution.run.EagerStart;
 import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunAccepted;
+import dev.agentplane.execution.run.TenantQuotas;
 import dev.agentplane.execution.stream.RunNotifications;
 import dev.agentplane.kit.correlation.Correlation;
 import io.micronaut.runtime.event.annotation.EventListener;
@@ -35,6 +36,7 @@ public class RunWorkers implements EagerStart {
   private static final Logger LOG = LoggerFactory.getLogger(RunWorkers.class);
 
   private final RunJournal journal;
+  private final TenantQuotas quotas;
   private final RunLoop loop;
   private final WorkerSettings settings;
   private final String owner;
@@ -48,8 +50,13 @@ public class RunWorkers implements EagerStart {
   private volatile boolean accepting = true;
 
   RunWorkers(
-      RunJournal journal, RunLoop loop, WorkerSettings settings, RunNotifications notifications) {
+      RunJournal journal,
+      RunLoop loop,
+      WorkerSettings settings,
+      RunNotifications notifications,
+      TenantQuotas quotas) {
     this.journal = journal;
+    this.quotas = quotas;
     this.loop = loop;
     this.settings = settings;
     this.owner =
@@ -181,6 +188,15 @@ public class RunWorkers implements EagerStart {
     }
   }
 
+  /** A run of the tenant stopped running here: the run its running quota held back may start. */
+  private void offerNextQueuedOf(String tenantId) {
+    try {
+      quotas.nextQueued(tenantId).ifPresent(this::offer);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not look for the next queued run of a tenant; the sweeper will find it", e);
+    }
+  }
+
   /** Executes the run if it can be claimed; answers whether it still holds its slot. */
   private boolean execute(UUID runId) {
     Optional<Run> claimed;
@@ -206,6 +222,9 @@ public class RunWorkers implements EagerStart {
     } finally {
       active.remove(runId);
       MDC.clear();
+    }
+    if (run.parentRunId() == null) {
+      offerNextQueuedOf(run.tenantId());
     }
     return control.holdsSlot();
   }

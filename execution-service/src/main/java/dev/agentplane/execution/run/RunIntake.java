@@ -15,6 +15,7 @@ import dev.agentplane.kit.problem.ConflictException;
 import dev.agentplane.kit.problem.FieldError;
 import dev.agentplane.kit.problem.ForbiddenException;
 import dev.agentplane.kit.problem.ServiceUnavailableException;
+import dev.agentplane.kit.problem.TooManyRequestsException;
 import dev.agentplane.kit.problem.ValidationFailedException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
@@ -48,6 +49,7 @@ public class RunIntake {
   private final AgentResolutions registry;
   private final TransactionOperations<Connection> transactions;
   private final LoopSettings loop;
+  private final TenantQuotas quotas;
 
   RunIntake(
       RunRepository runs,
@@ -55,13 +57,15 @@ public class RunIntake {
       RunDispatch dispatch,
       AgentResolutions registry,
       TransactionOperations<Connection> transactions,
-      LoopSettings loop) {
+      LoopSettings loop,
+      TenantQuotas quotas) {
     this.runs = runs;
     this.events = events;
     this.dispatch = dispatch;
     this.registry = registry;
     this.transactions = transactions;
     this.loop = loop;
+    this.quotas = quotas;
   }
 
   /**
@@ -71,6 +75,8 @@ public class RunIntake {
    * @throws ConflictException when the idempotency key was used for another request, or the agent
    *     cannot run in that mode
    * @throws ValidationFailedException when the agent does not exist or the input does not match
+   * @throws TooManyRequestsException when the tenant has its quota of queued runs ({@link
+   *     TenantQuotas}); nothing is written
    */
   public Accepted accept(TenantPrincipal caller, RunCommand command, Parent parent) {
     RunAccess.mayStart(caller, command.mode());
@@ -107,6 +113,7 @@ public class RunIntake {
                     .orElseThrow();
             return replay(earlier, caller, fingerprint);
           }
+          quotas.admitQueued(run.tenantId());
           events.append(List.of(queued(run)));
           dispatch.enqueue(run, RunDispatch.requesterOf(caller));
           return new Accepted(run, false);

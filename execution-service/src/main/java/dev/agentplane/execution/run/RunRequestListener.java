@@ -7,6 +7,7 @@ import dev.agentplane.execution.loop.RunWorkers;
 import dev.agentplane.kit.consumer.IdempotentConsumer;
 import dev.agentplane.kit.consumer.PoisonMessageException;
 import dev.agentplane.kit.problem.ProblemException;
+import dev.agentplane.kit.problem.TooManyRequestsException;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;
@@ -69,7 +70,9 @@ class RunRequestListener {
                 RunCommand.of(request),
                 null);
           } catch (ProblemException refused) {
-            if (refused.type().retryable()) {
+            // Over quota is not retried in place: the partition would stall every other tenant's
+            // requests behind this tenant's backlog.
+            if (refused.type().retryable() && !(refused instanceof TooManyRequestsException)) {
               throw refused;
             }
             throw new PoisonMessageException(

@@ -74,7 +74,10 @@ class LeaseFencingIT extends ExecutionTestSupport {
         // Outbox rows stay where the journal wrote them (this service deletes published ones), so
         // the test can count exactly what each write enqueued.
         "agentplane.outbox.relay-enabled",
-        "false");
+        "false",
+        // One tenant claims 40 runs at once here: the journal, not the quota, is under test.
+        "agentplane.execution.quotas.running-runs-per-tenant",
+        "0");
   }
 
   @Test

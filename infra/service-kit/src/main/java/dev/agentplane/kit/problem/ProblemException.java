@@ -16,7 +16,8 @@ public abstract sealed class ProblemException extends RuntimeException
         PreconditionRequiredException,
         PayloadTooLargeException,
         BadRequestException,
-        ServiceUnavailableException {
+        ServiceUnavailableException,
+        TooManyRequestsException {
 
   private final ProblemType type;
   private final String typeSlug;

@@ -1,7 +1,9 @@
 package dev.agentplane.kit.problem;
 
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.server.exceptions.ExceptionHandler;
 import io.micronaut.http.server.exceptions.response.ErrorContext;
@@ -21,8 +23,15 @@ final class ProblemExceptionHandler implements ExceptionHandler<ProblemException
 
   @Override
   public HttpResponse<?> handle(HttpRequest request, ProblemException exception) {
+    MutableHttpResponse<?> response = HttpResponse.status(exception.type().status());
+    if (exception instanceof TooManyRequestsException overQuota) {
+      // Whole seconds, at least one: RFC 9110 § 10.2.3.
+      response.header(
+          HttpHeaders.RETRY_AFTER,
+          String.valueOf(Math.max(1, (overQuota.retryAfter().toMillis() + 999) / 1000)));
+    }
     return errorResponses.processResponse(
         ErrorContext.builder(request).cause(exception).errorMessage(exception.getMessage()).build(),
-        HttpResponse.status(exception.type().status()));
+        response);
   }
 }

@@ -1,0 +1,23 @@
+package dev.agentplane.execution.run;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+import java.time.Duration;
+
+/**
+ * Per-tenant quotas ({@code agentplane.execution.quotas.*}), so that one tenant's burst cannot take
+ * every worker or fill the queue ahead of everyone else. 0 turns a quota off.
+ *
+ * @param queuedRunsPerTenant runs of a tenant waiting for a worker at most; intake answers 429 with
+ *     {@code Retry-After} beyond it (a Kafka run request beyond it is dead-lettered with the
+ *     reason)
+ * @param runningRunsPerTenant top-level runs of a tenant executing at once, across instances; more
+ *     wait queued and start as the tenant's running runs stop. Child runs (agent-typed tools) are
+ *     not counted: their parent already is, and counting them could starve a parent of its child
+ * @param retryAfter the {@code Retry-After} a 429 suggests
+ */
+@ConfigurationProperties("agentplane.execution.quotas")
+public record QuotaSettings(
+    @Bindable(defaultValue = "1000") int queuedRunsPerTenant,
+    @Bindable(defaultValue = "32") int runningRunsPerTenant,
+    @Bindable(defaultValue = "5s") Duration retryAfter) {}

@@ -1,0 +1,91 @@
+package dev.agentplane.execution.run;
+
+import static dev.agentplane.execution.support.AgentSpecs.answering;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.testkit.ServiceApi.Reply;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Per-tenant quotas on the real database: one running top-level run and three queued runs per
+ * tenant here. A tenant over its queued quota gets a 429 with nothing written; the runs its running
+ * quota holds back start one after another as the previous one stops; another tenant is not held
+ * back by any of it.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TenantQuotasIT extends ExecutionTestSupport {
+
+  private static final Duration OVERLAP_TOLERANCE = Duration.ofMillis(100);
+
+  @Override
+  protected Map<String, String> settings() {
+    return Map.of(
+        "agentplane.execution.quotas.queued-runs-per-tenant", "3",
+        "agentplane.execution.quotas.running-runs-per-tenant", "1",
+        "agentplane.execution.quotas.retry-after", "7s");
+  }
+
+  @Test
+  void aTenantOverItsQuotasWaitsOrIsRefusedWhileAnotherTenantRunsAtOnce() {
+    String busy = newTenant();
+    registry.activeNapper(busy);
+    String busyToken = operator(busy);
+    String quiet = newTenant();
+    registry.activeAgent(quiet, "greeter", answering("hello"));
+    String quietToken = operator(quiet);
+
+    JsonNode first = start(busyToken, "{\"agent\":\"napper\",\"input\":{}}");
+    runs().awaitStatus(busyToken, first, "running", Duration.ofSeconds(20));
+    List<JsonNode> accepted = new ArrayList<>(List.of(first));
+    for (int i = 0; i < 3; i++) {
+      accepted.add(start(busyToken, "{\"agent\":\"napper\",\"input\":{}}"));
+    }
+    Reply refused = api().post("/v1/runs", busyToken, "{\"agent\":\"napper\",\"input\":{}}");
+
+    assertThat(refused.status()).as(refused.raw()).isEqualTo(429);
+    assertThat(refused.problemSlug()).isEqualTo("queued-runs-quota");
+    assertThat(refused.header("Retry-After")).contains("7");
+    assertThat(listedIds(busyToken, "limit=100")).hasSize(4);
+
+    JsonNode quietRun =
+        awaitEnd(quietToken, start(quietToken, "{\"agent\":\"greeter\",\"input\":{}}"));
+    assertThat(quietRun.path("status").asText()).isEqualTo("succeeded");
+    assertThat(runs().get(busyToken, path(accepted.get(3))).path("status").asText())
+        .as("the quiet tenant's run ended while the busy tenant's last run still queued")
+        .isEqualTo("queued");
+
+    List<JsonNode> ended = new ArrayList<>();
+    for (JsonNode run : accepted) {
+      JsonNode end = runs().awaitEnd(busyToken, run, Duration.ofSeconds(60));
+      assertThat(end.path("status").asText()).as(end.toString()).isEqualTo("succeeded");
+      ended.add(end);
+    }
+    ended.sort(Comparator.comparing(run -> Instant.parse(run.path("startedAt").asText())));
+    for (int i = 1; i < ended.size(); i++) {
+      Instant previousEnd = Instant.parse(ended.get(i - 1).path("finishedAt").asText());
+      Instant nextStart = Instant.parse(ended.get(i).path("startedAt").asText());
+      assertThat(nextStart)
+          .as("run %d started only once run %d stopped running", i + 1, i)
+          .isAfterOrEqualTo(previousEnd.minus(OVERLAP_TOLERANCE));
+    }
+
+    Reply again = api().post("/v1/runs", busyToken, "{\"agent\":\"napper\",\"input\":{}}");
+    assertThat(again.status()).as("the queue drained, so the quota admits again").isEqualTo(202);
+    runs().awaitEnd(busyToken, again.body(), Duration.ofSeconds(30));
+  }
+
+  private static String path(JsonNode run) {
+    return "/v1/runs/" + run.path("id").asText();
+  }
+}
