@@ -104,7 +104,7 @@ final class PublishedKeySignature
       return Publishers.just(verify(token, keys.set()));
     }
     if (keys == null || isExpired(keys)) {
-      // An unreachable identity provider: keep using the keys we had rather than lock everyone out.
+      // Fetch; if the identity provider does not answer, the keys we had still verify.
       return Publishers.fromCompletableFuture(
           () ->
               fetch()
