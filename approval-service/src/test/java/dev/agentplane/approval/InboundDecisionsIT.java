@@ -481,6 +481,62 @@ class InboundDecisionsIT extends InboundTestSupport {
   }
 
   @Test
+  void aRotationNamesItsOwnOverlapWindowAndZeroRetiresTheOldSecretAtOnce() {
+    String tenant = newTenant();
+    String first = inboundSecret(tenant);
+
+    Reply withWindow =
+        api().post(SECRET_PATH, admin(tenant), "{\"previousSecretValidity\": \"PT10M\"}");
+    assertThat(withWindow.status()).as(withWindow.raw()).isEqualTo(201);
+    String second = withWindow.body().path("secret").asText();
+    assertThat(Instant.parse(withWindow.body().path("previousValidUntil").asText()))
+        .isEqualTo(
+            Instant.parse(withWindow.body().path("rotatedAt").asText())
+                .plus(Duration.ofMinutes(10)));
+    JsonNode byFirst = open(tenant, anApproval());
+    assertThat(sendSigned(tenant, first, decision(byFirst, "alice", "approve").toString()).status())
+        .isEqualTo(200);
+
+    Reply atOnce = api().post(SECRET_PATH, admin(tenant), "{\"previousSecretValidity\": \"PT0S\"}");
+    assertThat(atOnce.status()).as(atOnce.raw()).isEqualTo(201);
+    assertThat(atOnce.body().hasNonNull("previousValidUntil")).as(atOnce.raw()).isFalse();
+    String third = atOnce.body().path("secret").asText();
+    JsonNode late = open(tenant, anApproval());
+    String body = decision(late, "alice", "approve").toString();
+    assertProblem(sendSigned(tenant, second, body), 401, "invalid-signature");
+    assertProblem(sendSigned(tenant, first, body), 401, "invalid-signature");
+    assertUntouched(tenant, late);
+    assertThat(sendSigned(tenant, third, body).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aRotationAskingForABadOverlapIsRefusedNamingTheFieldAndKeepsTheSecret() {
+    String tenant = newTenant();
+    String secret = inboundSecret(tenant);
+    String rotatedAt = api().get(SECRET_PATH, admin(tenant)).body().path("rotatedAt").asText();
+
+    Reply tooLong =
+        api().post(SECRET_PATH, admin(tenant), "{\"previousSecretValidity\": \"P30D\"}");
+    Reply negative =
+        api().post(SECRET_PATH, admin(tenant), "{\"previousSecretValidity\": \"-PT5M\"}");
+    Reply unreadable =
+        api().post(SECRET_PATH, admin(tenant), "{\"previousSecretValidity\": \"tomorrow\"}");
+
+    assertProblem(tooLong, 422, "validation-failed");
+    assertThat(tooLong.errorPointers()).containsExactly("/previousSecretValidity");
+    assertProblem(negative, 422, "validation-failed");
+    assertThat(negative.errorPointers()).containsExactly("/previousSecretValidity");
+    assertThat(unreadable.status()).as(unreadable.raw()).isEqualTo(400);
+    assertThat(unreadable.errorPointers()).containsExactly("/previousSecretValidity");
+    assertThat(api().get(SECRET_PATH, admin(tenant)).body().path("rotatedAt").asText())
+        .isEqualTo(rotatedAt);
+    JsonNode request = open(tenant, anApproval());
+    assertThat(
+            sendSigned(tenant, secret, decision(request, "alice", "approve").toString()).status())
+        .isEqualTo(200);
+  }
+
+  @Test
   void aSecondRotationRetiresTheFirstSecretAtOnce() {
     String tenant = newTenant();
     String first = inboundSecret(tenant);

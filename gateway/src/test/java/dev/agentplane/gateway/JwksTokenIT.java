@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
+import dev.agentplane.testkit.TestIdentityProvider;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestTokens;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.agentplane.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agentplane.testkit.TestIdentityProvider;
 import dev.agentplane.testkit.TestPostgres;
 import dev.agentplane.testkit.TestTokens;
 import java.net.http.HttpResponse;

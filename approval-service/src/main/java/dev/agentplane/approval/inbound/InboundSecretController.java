@@ -2,15 +2,20 @@ package dev.agentplane.approval.inbound;
 
 import dev.agentplane.approval.inbound.InboundSecrets.Description;
 import dev.agentplane.approval.inbound.InboundSecrets.Issued;
+import dev.agentplane.approval.webhook.WebhookSecrets;
+import dev.agentplane.kit.json.JsonRequestBody;
 import dev.agentplane.kit.problem.NotFoundException;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
+import java.util.Set;
 
 /**
  * {@code /v1/webhooks/inbound-secret}: a tenant's admins make (and later rotate) the secret its
@@ -27,10 +32,16 @@ class InboundSecretController {
     this.secrets = secrets;
   }
 
+  /** The body is optional: {@code {"previousSecretValidity": "PT1H"}} sets the overlap window. */
   @Post
-  HttpResponse<Issued> rotate(TenantPrincipal principal) {
+  HttpResponse<Issued> rotate(TenantPrincipal principal, @Nullable @Body String body) {
     principal.require(Role.ADMIN);
-    return HttpResponse.created(secrets.rotate(principal.tenantId()))
+    JsonRequestBody request =
+        JsonRequestBody.parse(body, Set.of(WebhookSecrets.PREVIOUS_SECRET_VALIDITY_FIELD));
+    return HttpResponse.created(
+            secrets.rotate(
+                principal.tenantId(),
+                request.optionalDuration(WebhookSecrets.PREVIOUS_SECRET_VALIDITY_FIELD)))
         .header("Cache-Control", "no-store");
   }
 

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -54,9 +55,15 @@ class InboundSecrets {
     this.clock = clock;
   }
 
-  /** Makes the tenant's first secret, or a new one with the old still valid for a while. */
+  /**
+   * Makes the tenant's first secret, or a new one with the old still valid for {@code
+   * requestedPreviousValidity} (null: {@code previous-secret-validity}; zero: retired at once).
+   */
   @Transactional
-  Issued rotate(String tenantId) {
+  Issued rotate(String tenantId, Duration requestedPreviousValidity) {
+    Duration previousValidity =
+        WebhookSecrets.previousSecretValidity(
+            requestedPreviousValidity, settings.previousSecretValidity());
     // PostgreSQL keeps microseconds: what the POST shows must be what a GET shows later.
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     String secret = secrets.mint();
@@ -80,8 +87,9 @@ class InboundSecrets {
     }
     // Rotating: the row lock orders concurrent rotations, so each demotes the one before it.
     Stored existing = row(tenantId, true).orElseThrow();
-    Instant previousValidUntil = now.plus(settings.previousSecretValidity());
-    Sealed previous = existing.current();
+    boolean overlap = !previousValidity.isZero();
+    Instant previousValidUntil = overlap ? now.plus(previousValidity) : null;
+    Sealed previous = overlap ? existing.current() : null;
     jdbc.prepareStatement(
         "UPDATE inbound_secret SET key_id = ?, nonce = ?, ciphertext = ?, previous_key_id = ?,"
             + " previous_nonce = ?, previous_ciphertext = ?, previous_valid_until = ?,"
@@ -90,10 +98,11 @@ class InboundSecrets {
           statement.setString(1, sealed.keyId());
           statement.setBytes(2, sealed.nonce());
           statement.setBytes(3, sealed.ciphertext());
-          statement.setString(4, previous.keyId());
-          statement.setBytes(5, previous.nonce());
-          statement.setBytes(6, previous.ciphertext());
-          statement.setTimestamp(7, Timestamp.from(previousValidUntil));
+          statement.setString(4, previous == null ? null : previous.keyId());
+          statement.setBytes(5, previous == null ? null : previous.nonce());
+          statement.setBytes(6, previous == null ? null : previous.ciphertext());
+          statement.setTimestamp(
+              7, previousValidUntil == null ? null : Timestamp.from(previousValidUntil));
           statement.setTimestamp(8, Timestamp.from(now));
           statement.setString(9, tenantId);
           return statement.executeUpdate();

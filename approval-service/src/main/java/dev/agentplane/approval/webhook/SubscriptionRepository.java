@@ -148,10 +148,11 @@ class SubscriptionRepository {
           statement.setString(1, secret.keyId());
           statement.setBytes(2, secret.nonce());
           statement.setBytes(3, secret.ciphertext());
-          statement.setString(4, previous.keyId());
-          statement.setBytes(5, previous.nonce());
-          statement.setBytes(6, previous.ciphertext());
-          statement.setTimestamp(7, Timestamp.from(previousExpiresAt));
+          statement.setString(4, previous == null ? null : previous.keyId());
+          statement.setBytes(5, previous == null ? null : previous.nonce());
+          statement.setBytes(6, previous == null ? null : previous.ciphertext());
+          statement.setTimestamp(
+              7, previousExpiresAt == null ? null : Timestamp.from(previousExpiresAt));
           statement.setTimestamp(8, Timestamp.from(at));
           statement.setString(9, tenantId);
           statement.setObject(10, id);

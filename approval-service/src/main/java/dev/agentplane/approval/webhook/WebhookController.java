@@ -36,6 +36,8 @@ class WebhookController {
   private static final Set<String> CREATE_FIELDS =
       Set.of("url", "eventTypes", "description", "enabled");
   private static final Set<String> UPDATE_FIELDS = CREATE_FIELDS;
+  private static final Set<String> ROTATE_FIELDS =
+      Set.of(WebhookSecrets.PREVIOUS_SECRET_VALIDITY_FIELD);
 
   private final WebhookSubscriptions subscriptions;
   private final WebhookDeliveries deliveries;
@@ -104,10 +106,18 @@ class WebhookController {
     return HttpResponse.noContent();
   }
 
+  /** The body is optional: {@code {"previousSecretValidity": "PT1H"}} sets the overlap window. */
   @Post("/{id}/rotate-secret")
-  HttpResponse<WebhookView> rotateSecret(TenantPrincipal principal, @PathVariable String id) {
+  HttpResponse<WebhookView> rotateSecret(
+      TenantPrincipal principal, @PathVariable String id, @Nullable @Body String body) {
     principal.require(Role.ADMIN);
-    return HttpResponse.ok(subscriptions.rotateSecret(principal, webhookId(id)))
+    UUID webhookId = webhookId(id);
+    JsonRequestBody request = JsonRequestBody.parse(body, ROTATE_FIELDS);
+    return HttpResponse.ok(
+            subscriptions.rotateSecret(
+                principal,
+                webhookId,
+                request.optionalDuration(WebhookSecrets.PREVIOUS_SECRET_VALIDITY_FIELD)))
         .header("Cache-Control", "no-store");
   }
 

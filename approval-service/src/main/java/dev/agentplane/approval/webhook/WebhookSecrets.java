@@ -1,13 +1,17 @@
 package dev.agentplane.approval.webhook;
 
+import dev.agentplane.kit.problem.FieldError;
+import dev.agentplane.kit.problem.ValidationFailedException;
 import dev.agentplane.kit.sealing.AesGcmSealer;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -23,6 +27,12 @@ public class WebhookSecrets {
   // Dev only: lets `./agentplane up` work out of the box; a deployment sets its own key.
   private static final String DEV_KEY_ID = "dev";
   private static final String DEV_KEY = "YWdlbnRwbGFuZS1kZXYtd2ViaG9va3Mta2V5LTMyYnk=";
+
+  /** The longest a rotation may keep the rotated-out secret valid. */
+  public static final Duration MAX_PREVIOUS_SECRET_VALIDITY = Duration.ofDays(7);
+
+  /** The request field a rotation names its overlap window with. */
+  public static final String PREVIOUS_SECRET_VALIDITY_FIELD = "previousSecretValidity";
 
   private final SecureRandom random = new SecureRandom();
   private final AesGcmSealer sealer;
@@ -48,6 +58,32 @@ public class WebhookSecrets {
     byte[] bytes = new byte[SECRET_BYTES];
     random.nextBytes(bytes);
     return StandardWebhooks.SECRET_PREFIX + Base64.getEncoder().encodeToString(bytes);
+  }
+
+  /**
+   * How long a rotated-out secret stays valid beside the new one: what the rotation asked for (zero
+   * retires it at once, e.g. because it leaked), else the configured default.
+   *
+   * @throws ValidationFailedException naming {@code /previousSecretValidity} when the request is
+   *     negative or longer than {@link #MAX_PREVIOUS_SECRET_VALIDITY}
+   */
+  public static Duration previousSecretValidity(Duration requested, Duration configured) {
+    if (requested == null) {
+      return configured;
+    }
+    if (requested.isNegative() || requested.compareTo(MAX_PREVIOUS_SECRET_VALIDITY) > 0) {
+      String pointer = "/" + PREVIOUS_SECRET_VALIDITY_FIELD;
+      throw new ValidationFailedException(
+          "The rotation is not valid: [" + pointer + "]",
+          List.of(
+              new FieldError(
+                  pointer,
+                  "out_of_range",
+                  PREVIOUS_SECRET_VALIDITY_FIELD
+                      + " must be between PT0S (retire the old secret at once) and "
+                      + MAX_PREVIOUS_SECRET_VALIDITY)));
+    }
+    return requested;
   }
 
   AesGcmSealer.Sealed seal(String tenantId, UUID subscriptionId, String secret) {

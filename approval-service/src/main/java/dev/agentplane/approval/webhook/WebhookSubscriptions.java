@@ -10,6 +10,7 @@ import dev.agentplane.kit.security.TenantPrincipal;
 import io.micronaut.transaction.annotation.ReadOnly;
 import jakarta.inject.Singleton;
 import jakarta.transaction.Transactional;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -150,18 +151,24 @@ public class WebhookSubscriptions {
 
   /**
    * Mints a new secret; the current one keeps signing beside it (two signatures per message) for
-   * {@code previous-secret-validity}. Rotating again replaces that previous secret.
+   * {@code previousSecretValidity} (null: the configured {@code previous-secret-validity}; zero:
+   * not at all). Rotating again replaces that previous secret.
    */
   @Transactional
-  public WebhookView rotateSecret(TenantPrincipal principal, UUID id) {
+  public WebhookView rotateSecret(
+      TenantPrincipal principal, UUID id, Duration requestedPreviousSecretValidity) {
+    Duration validity =
+        WebhookSecrets.previousSecretValidity(
+            requestedPreviousSecretValidity, settings.previousSecretValidity());
     WebhookSubscription current =
         subscriptions.findForUpdate(principal.tenantId(), id).orElseThrow(() -> notFound(id));
     String secret = secrets.mint();
     AesGcmSealer.Sealed sealed = secrets.seal(principal.tenantId(), id, secret);
     Instant now = now();
-    Instant previousExpiresAt = now.plus(settings.previousSecretValidity());
-    subscriptions.rotateSecret(
-        principal.tenantId(), id, sealed, current.secret(), previousExpiresAt, now);
+    boolean overlap = !validity.isZero();
+    AesGcmSealer.Sealed previous = overlap ? current.secret() : null;
+    Instant previousExpiresAt = overlap ? now.plus(validity) : null;
+    subscriptions.rotateSecret(principal.tenantId(), id, sealed, previous, previousExpiresAt, now);
     WebhookSubscription rotated =
         new WebhookSubscription(
             current.id(),
@@ -172,7 +179,7 @@ public class WebhookSubscriptions {
             current.enabled(),
             current.disabledReason(),
             sealed,
-            current.secret(),
+            previous,
             previousExpiresAt,
             current.createdBy(),
             current.createdAt(),

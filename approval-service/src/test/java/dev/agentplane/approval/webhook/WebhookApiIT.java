@@ -282,6 +282,34 @@ class WebhookApiIT extends WebhookTestSupport {
     assertThat(api().get("/v1/webhooks", admin(tenant)).body().path("items")).isEmpty();
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"previousSecretValidity\": \"-PT1S\"} |422|/previousSecretValidity|out_of_range",
+        "{\"previousSecretValidity\": \"P8D\"} |422|/previousSecretValidity|out_of_range",
+        "{\"previousSecretValidity\": \"an hour\"} |400|/previousSecretValidity|invalid_format",
+        "{\"previousSecretValidity\": 3600} |400|/previousSecretValidity|wrong_type",
+        "{\"overlap\": \"PT1H\"} |400|/overlap|unknown_property",
+        "[] |400|''|not_an_object"
+      })
+  void aRotationAskingForABadOverlapIsRefusedNamingTheFieldAndKeepsTheSecret(
+      String body, int status, String pointer, String code) {
+    String tenant = newTenant();
+    JsonNode webhook = subscribe(tenant, "http://127.0.0.1:9/hooks", ApprovalNotice.TYPE_DECIDED);
+    String path = "/v1/webhooks/" + webhook.path("id").asText();
+
+    Reply reply = api().post(path + "/rotate-secret", admin(tenant), body);
+
+    assertThat(reply.status()).as(reply.raw()).isEqualTo(status);
+    assertThat(reply.contentType()).isEqualTo("application/problem+json");
+    assertThat(reply.errorPointers()).as(reply.raw()).containsExactly(pointer);
+    assertThat(reply.errorCodes()).as(reply.raw()).containsExactly(code);
+    JsonNode after = api().get(path, admin(tenant)).body();
+    assertThat(after.path("updatedAt").asText()).isEqualTo(webhook.path("updatedAt").asText());
+    assertThat(after.has("previousSecretExpiresAt")).isFalse();
+  }
+
   @Test
   void aDescriptionLongerThan500CharactersIsUnprocessable() {
     String tenant = newTenant();

@@ -220,6 +220,55 @@ class WebhookDeliveryIT extends WebhookTestSupport {
   }
 
   @Test
+  void aRotationNamesItsOwnOverlapWindowAndZeroRetiresTheOldSecretAtOnce() throws Exception {
+    String tenant = newTenant();
+    try (Receiver receiver = Receiver.start()) {
+      JsonNode webhook = subscribe(tenant, receiver.url("/hooks"), ApprovalNotice.TYPE_DECIDED);
+      String id = webhook.path("id").asText();
+      String first = webhook.path("secret").asText();
+
+      Reply withWindow =
+          api()
+              .post(
+                  "/v1/webhooks/" + id + "/rotate-secret",
+                  admin(tenant),
+                  "{\"previousSecretValidity\": \"PT2H\"}");
+      assertThat(withWindow.status()).as(withWindow.raw()).isEqualTo(200);
+      String second = withWindow.body().path("secret").asText();
+      assertThat(Instant.parse(withWindow.body().path("previousSecretExpiresAt").asText()))
+          .isEqualTo(
+              Instant.parse(withWindow.body().path("updatedAt").asText())
+                  .plus(Duration.ofHours(2)));
+      publish(notice(tenant, ApprovalNotice.TYPE_DECIDED));
+      await().atMost(DEADLINE).until(() -> receiver.received().size() == 1);
+      Receiver.Received during = receiver.received().getFirst();
+      assertThat(IndependentVerifier.verifies(during, first)).isTrue();
+      assertThat(IndependentVerifier.verifies(during, second)).isTrue();
+
+      // The secret leaked: rotate with no overlap, and the old one signs nothing more.
+      Reply atOnce =
+          api()
+              .post(
+                  "/v1/webhooks/" + id + "/rotate-secret",
+                  admin(tenant),
+                  "{\"previousSecretValidity\": \"PT0S\"}");
+      assertThat(atOnce.status()).as(atOnce.raw()).isEqualTo(200);
+      assertThat(atOnce.body().has("previousSecretExpiresAt")).as(atOnce.raw()).isFalse();
+      String third = atOnce.body().path("secret").asText();
+      publish(notice(tenant, ApprovalNotice.TYPE_DECIDED));
+      await().atMost(DEADLINE).until(() -> receiver.received().size() == 2);
+      Receiver.Received after = receiver.received().get(1);
+      assertThat(after.header("webhook-signature").split(" ")).hasSize(1);
+      assertThat(IndependentVerifier.verifies(after, third)).isTrue();
+      assertThat(IndependentVerifier.verifies(after, second)).isFalse();
+      assertThat(IndependentVerifier.verifies(after, first)).isFalse();
+      assertThat(
+              api().get("/v1/webhooks/" + id, admin(tenant)).body().has("previousSecretExpiresAt"))
+          .isFalse();
+    }
+  }
+
+  @Test
   void onlyTheEventTypesASubscriptionAskedForAreDeliveredAndOnlyInItsTenant() {
     String tenant = newTenant();
     String otherTenant = newTenant();

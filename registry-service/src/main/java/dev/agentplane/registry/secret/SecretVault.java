@@ -36,6 +36,11 @@ public class SecretVault {
     return sealer.open(sealed, associatedData(tenantId, name), "Secret " + name);
   }
 
+  /** The key {@link #seal} uses now; a value sealed with another is due for re-sealing. */
+  public String currentKeyId() {
+    return sealer.currentKeyId();
+  }
+
   private static String associatedData(String tenantId, String name) {
     return tenantId + "\u0000" + name;
   }

@@ -88,6 +88,11 @@ public final class AesGcmSealer {
     return new AesGcmSealer(current, keys);
   }
 
+  /** The key new values are sealed with: a value sealed with another key is due for re-sealing. */
+  public String currentKeyId() {
+    return currentKeyId;
+  }
+
   /** Seals {@code plaintext} with the current key and a fresh nonce, bound to the data. */
   public Sealed seal(String plaintext, String associatedData) {
     byte[] nonce = new byte[NONCE_BYTES];

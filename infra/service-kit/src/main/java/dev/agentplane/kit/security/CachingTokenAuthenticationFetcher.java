@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import org.reactivestreams.Publisher;
 
 /**
@@ -33,7 +34,10 @@ import org.reactivestreams.Publisher;
  * allows) and at most {@code agentplane.jwt.verified-token-ttl}, and is checked against its {@code
  * exp} again on every use; only tokens that passed every check are remembered, at most {@code
  * agentplane.jwt.verified-tokens} of them (least recently used first out), so a flood of forged
- * tokens caches nothing.
+ * tokens caches nothing. A remembered token is trusted only while the {@link SigningKeyGeneration}
+ * it was verified under is still current: once the key cache is due for a refetch, or a refetch
+ * found a key withdrawn, the token goes through the full check again, so a retired key is not kept
+ * alive by this cache.
  */
 @Singleton
 @Replaces(TokenAuthenticationFetcher.class)
@@ -43,11 +47,12 @@ final class CachingTokenAuthenticationFetcher extends TokenAuthenticationFetcher
   static final String CACHE_NAME = "verified-tokens";
 
   /** A token that passed every check, and the last instant it may still be used. */
-  private record Verified(Authentication authentication, Instant usableUntil) {}
+  private record Verified(Authentication authentication, Instant usableUntil, long keyGeneration) {}
 
   private final TokenResolver<HttpRequest<?>> tokenResolver;
   private final Duration clockSkew;
   private final Cache<String, Verified> verified;
+  private final SigningKeyGeneration keyGeneration;
 
   CachingTokenAuthenticationFetcher(
       List<TokenValidator<HttpRequest<?>>> tokenValidators,
@@ -56,7 +61,8 @@ final class CachingTokenAuthenticationFetcher extends TokenAuthenticationFetcher
       HttpHostResolver httpHostResolver,
       HttpLocaleResolver httpLocaleResolver,
       JwtSettings settings,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      Optional<SigningKeyGeneration> keyGeneration) {
     super(
         tokenValidators,
         tokenResolver,
@@ -65,6 +71,8 @@ final class CachingTokenAuthenticationFetcher extends TokenAuthenticationFetcher
         httpLocaleResolver);
     this.tokenResolver = tokenResolver;
     this.clockSkew = settings.clockSkew();
+    // A key source without published keys (the dev shared secret) never withdraws one.
+    this.keyGeneration = keyGeneration.orElse(() -> 0);
     Duration ttl = settings.verifiedTokenTtl();
     this.verified =
         Caffeine.newBuilder()
@@ -101,17 +109,25 @@ final class CachingTokenAuthenticationFetcher extends TokenAuthenticationFetcher
       return super.fetchAuthentication(request);
     }
     String token = tokens.getFirst();
+    long generation = keyGeneration.current();
     Verified known = verified.getIfPresent(token);
-    if (known != null && Instant.now().isBefore(known.usableUntil())) {
-      request.setAttribute(SecurityFilter.TOKEN, token);
-      return Publishers.just(known.authentication());
+    if (known != null) {
+      if (generation != SigningKeyGeneration.STALE
+          && known.keyGeneration() == generation
+          && Instant.now().isBefore(known.usableUntil())) {
+        request.setAttribute(SecurityFilter.TOKEN, token);
+        return Publishers.just(known.authentication());
+      }
+      // Checked again below; if the key it was signed with is gone, it is not remembered again.
+      verified.invalidate(token);
     }
     return Publishers.then(
         super.fetchAuthentication(request),
         authentication -> {
           Instant expiresAt = expiryOf(authentication);
-          if (expiresAt != null) {
-            verified.put(token, new Verified(authentication, expiresAt.plus(clockSkew)));
+          if (expiresAt != null && generation != SigningKeyGeneration.STALE) {
+            verified.put(
+                token, new Verified(authentication, expiresAt.plus(clockSkew), generation));
           }
         });
   }

@@ -14,10 +14,13 @@ import java.util.List;
  * @param url the JWKS document ({@code AGENTPLANE_JWKS_URL})
  * @param algorithms the only {@code alg} values accepted: asymmetric ones, so that a public key can
  *     never be used as an HMAC secret
- * @param cacheTtl how long fetched keys are used before they are fetched again
+ * @param cacheTtl how long fetched keys are used before they are fetched again: a key withdrawn
+ *     from the JWKS (retired) stops being accepted at most this long after it was withdrawn, while
+ *     the identity provider answers
  * @param unknownKeyRefreshInterval at most one extra fetch per interval when a token names a key id
  *     the cache does not hold (key rotation), so a flood of forged key ids cannot hammer the
- *     identity provider
+ *     identity provider; also how often a failing identity provider is asked again while the
+ *     expired keys stay in use
  * @param fetchTimeout how long one fetch of the JWKS may take
  */
 @ConfigurationProperties("agentplane.jwks")

@@ -18,8 +18,8 @@ import java.time.Duration;
  * @param verifiedTokens how many verified tokens are remembered, so that a caller's next request
  *     with the same token skips parsing and the signature check; 0 remembers none
  * @param verifiedTokenTtl how long a verified token is remembered at most (never past its {@code
- *     exp}): a key retired from the JWKS stops being accepted at most this long after the key cache
- *     dropped it
+ *     exp}, and never once the JWKS cache it was verified against is due for a refetch or lost a
+ *     key, so this cache does not extend the life of a retired key)
  */
 @ConfigurationProperties("agentplane.jwt")
 public record JwtSettings(

@@ -21,6 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.text.ParseException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -36,11 +37,17 @@ import org.slf4j.LoggerFactory;
  * source (only {@code agentplane.jwks.algorithms}, asymmetric) and per key (a key's own {@code alg}
  * and {@code use}). A token naming a key id the cache does not hold triggers one refetch per {@code
  * unknown-key-refresh-interval}, so rotated keys are picked up without waiting for the cache to
- * expire. Fetches are asynchronous: a request thread never waits on the identity provider's socket.
+ * expire. A key withdrawn from the JWKS stops verifying once the cache is refetched (at most {@code
+ * cache-ttl} after it was withdrawn), and a refetch that finds a key gone starts a new {@link
+ * SigningKeyGeneration}, so remembered verifications are checked again. The token's own {@code
+ * jku}, {@code x5u}, {@code jwk} and {@code x5c} headers are never used: keys come from the
+ * configured URL only, and a {@code kid} is an opaque string compared for equality. Fetches are
+ * asynchronous: a request thread never waits on the identity provider's socket.
  */
 @Singleton
 @Requires(property = JwtSettings.KEY_SOURCE_PROPERTY, value = "jwks")
-final class PublishedKeySignature implements ReactiveSignatureConfiguration<SignedJWT> {
+final class PublishedKeySignature
+    implements ReactiveSignatureConfiguration<SignedJWT>, SigningKeyGeneration {
 
   private static final Logger LOG = LoggerFactory.getLogger(PublishedKeySignature.class);
 
@@ -53,6 +60,8 @@ final class PublishedKeySignature implements ReactiveSignatureConfiguration<Sign
   private final AtomicReference<Keys> cached = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Keys>> inFlight = new AtomicReference<>();
   private final AtomicLong lastUnknownKeyRefresh;
+  private final AtomicLong lastFailedFetch;
+  private final AtomicLong generation = new AtomicLong();
 
   PublishedKeySignature(JwksSettings settings) {
     if (settings.url() == null || settings.url().isBlank()) {
@@ -73,6 +82,13 @@ final class PublishedKeySignature implements ReactiveSignatureConfiguration<Sign
     this.http = HttpClient.newBuilder().connectTimeout(settings.fetchTimeout()).build();
     this.lastUnknownKeyRefresh =
         new AtomicLong(System.nanoTime() - settings.unknownKeyRefreshInterval().toNanos());
+    this.lastFailedFetch = new AtomicLong(lastUnknownKeyRefresh.get());
+  }
+
+  @Override
+  public long current() {
+    Keys keys = cached.get();
+    return keys == null || isExpired(keys) ? STALE : generation.get();
   }
 
   @Override
@@ -82,8 +98,13 @@ final class PublishedKeySignature implements ReactiveSignatureConfiguration<Sign
       return Publishers.just(false);
     }
     Keys keys = cached.get();
+    if (keys != null && isExpired(keys) && recentlyFailed()) {
+      // The identity provider is down: keep using the keys we had rather than lock everyone out,
+      // and ask it again once per refresh interval rather than once per request.
+      return Publishers.just(verify(token, keys.set()));
+    }
     if (keys == null || isExpired(keys)) {
-      // An unreachable identity provider: keep using the keys we had rather than lock everyone out.
+      // Fetch; if the identity provider does not answer, the keys we had still verify.
       return Publishers.fromCompletableFuture(
           () ->
               fetch()
@@ -100,6 +121,11 @@ final class PublishedKeySignature implements ReactiveSignatureConfiguration<Sign
 
   private boolean isExpired(Keys keys) {
     return System.nanoTime() - keys.fetchedAtNanos() > settings.cacheTtl().toNanos();
+  }
+
+  private boolean recentlyFailed() {
+    return System.nanoTime() - lastFailedFetch.get()
+        < settings.unknownKeyRefreshInterval().toNanos();
   }
 
   private boolean mayRefreshForUnknownKey() {
@@ -129,13 +155,22 @@ final class PublishedKeySignature implements ReactiveSignatureConfiguration<Sign
               inFlight.set(null);
               if (failure != null) {
                 LOG.warn("Could not fetch the JWKS from {}: {}", url, failure.toString());
+                lastFailedFetch.set(System.nanoTime());
                 started.completeExceptionally(failure);
               } else {
-                cached.set(keys);
+                Keys previous = cached.getAndSet(keys);
+                if (previous != null && withdrawsAny(previous.set(), keys.set())) {
+                  generation.incrementAndGet();
+                }
                 started.complete(keys);
               }
             });
     return started;
+  }
+
+  /** Whether a key of {@code before} (id and material) is no longer in {@code after}. */
+  private static boolean withdrawsAny(JWKSet before, JWKSet after) {
+    return !new HashSet<>(after.getKeys()).containsAll(before.getKeys());
   }
 
   private Keys parse(HttpResponse<String> response) {

@@ -1,4 +1,4 @@
-package dev.agentplane.gateway;
+package dev.agentplane.testkit;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -17,7 +17,6 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
-import dev.agentplane.testkit.TestTokens;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -25,22 +24,26 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
  * A production-like identity provider on loopback: publishes a JWKS (RSA and EC keys, rotatable
- * while it runs), counts how often it is fetched, and signs tokens with its keys.
+ * while it runs: keys published and withdrawn), counts how often it is fetched, and signs tokens
+ * with its keys.
  */
-final class TestIdentityProvider implements AutoCloseable {
+public final class TestIdentityProvider implements AutoCloseable {
 
   private final HttpServer server;
   private final List<JWK> published = new CopyOnWriteArrayList<>();
   private final AtomicInteger fetches = new AtomicInteger();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
 
   private TestIdentityProvider() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/.well-known/jwks.json",
         exchange -> {
+          requests.add(exchange.getRequestURI().toString());
           fetches.incrementAndGet();
           byte[] body =
               new JWKSet(published.stream().map(JWK::toPublicJWK).toList())
@@ -51,10 +54,17 @@ final class TestIdentityProvider implements AutoCloseable {
           exchange.getResponseBody().write(body);
           exchange.close();
         });
+    server.createContext(
+        "/",
+        exchange -> {
+          requests.add(exchange.getRequestURI().toString());
+          exchange.sendResponseHeaders(404, -1);
+          exchange.close();
+        });
     server.start();
   }
 
-  static TestIdentityProvider start() {
+  public static TestIdentityProvider start() {
     try {
       return new TestIdentityProvider();
     } catch (IOException e) {
@@ -62,15 +72,25 @@ final class TestIdentityProvider implements AutoCloseable {
     }
   }
 
-  String jwksUrl() {
+  public String jwksUrl() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/.well-known/jwks.json";
   }
 
-  int fetches() {
+  public int fetches() {
     return fetches.get();
   }
 
-  static RSAKey newRsaKey(String keyId) {
+  /** Every request it received, on any path (the JWKS fetches among them), in order. */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
+  /** A URL on this server other than its JWKS, e.g. for a token's {@code jku} or {@code x5u}. */
+  public String urlOf(String path) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+  }
+
+  public static RSAKey newRsaKey(String keyId) {
     try {
       return new RSAKeyGenerator(2048).keyID(keyId).generate();
     } catch (JOSEException e) {
@@ -78,7 +98,7 @@ final class TestIdentityProvider implements AutoCloseable {
     }
   }
 
-  static ECKey newEcKey(String keyId) {
+  public static ECKey newEcKey(String keyId) {
     try {
       return new ECKeyGenerator(Curve.P_256).keyID(keyId).generate();
     } catch (JOSEException e) {
@@ -86,17 +106,30 @@ final class TestIdentityProvider implements AutoCloseable {
     }
   }
 
+  /** Withdraws (retires) a key from the next fetch on. */
+  public void withdraw(JWK key) {
+    published.removeIf(k -> k.getKeyID().equals(key.getKeyID()));
+  }
+
   /** Publishes a key from the next fetch on. */
-  void publish(JWK key) {
+  public void publish(JWK key) {
     published.add(key);
   }
 
   /** The platform's standard claims for a user of {@code tenant}, valid for ten minutes. */
-  static JWTClaimsSet.Builder claims(String tenant) {
+  public static JWTClaimsSet.Builder claims(String tenant) {
     return TestTokens.adminClaims(tenant, "alice");
   }
 
-  static String sign(JWK key, JWTClaimsSet claims) {
+  public static String sign(JWK key, JWTClaimsSet claims) {
+    return sign(key, header -> header, claims);
+  }
+
+  /**
+   * Signs with the key, the header naming its id unless {@code header} changes it (a {@code kid} of
+   * another key, a {@code jku} or {@code x5u} an attacker controls).
+   */
+  public static String sign(JWK key, UnaryOperator<JWSHeader.Builder> header, JWTClaimsSet claims) {
     try {
       JWSAlgorithm algorithm;
       JWSSigner signer;
@@ -108,7 +141,8 @@ final class TestIdentityProvider implements AutoCloseable {
         signer = new ECDSASigner((ECKey) key);
       }
       SignedJWT jwt =
-          new SignedJWT(new JWSHeader.Builder(algorithm).keyID(key.getKeyID()).build(), claims);
+          new SignedJWT(
+              header.apply(new JWSHeader.Builder(algorithm).keyID(key.getKeyID())).build(), claims);
       jwt.sign(signer);
       return jwt.serialize();
     } catch (JOSEException e) {
@@ -120,7 +154,7 @@ final class TestIdentityProvider implements AutoCloseable {
    * The key-confusion attack: HS256 "signed" with the RSA public key (as published, PEM-encoded)
    * used as the HMAC secret, naming that key's id.
    */
-  static String hmacWithPublicKey(RSAKey key, JWTClaimsSet claims) {
+  public static String hmacWithPublicKey(RSAKey key, JWTClaimsSet claims) {
     try {
       String pem =
           "-----BEGIN PUBLIC KEY-----\n"
