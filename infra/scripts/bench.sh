@@ -4,7 +4,7 @@
 # results table at the top of docs/benchmarks.md and the raw JSON in docs/benchmarks/.
 # What each scenario measures and how: infra/bench/README.md.
 #
-# Usage: infra/scripts/bench.sh [--only limits,steps,peer,gateway,roundtrip,sse,intake,paused]
+# Usage: infra/scripts/bench.sh [--only limits,steps,peer,gateway,roundtrip,sse,intake,noisy,paused]
 #                               [--quick] [--no-write]
 #   --quick    every window a tenth as long: a smoke run; nothing is written
 #   --no-write print the figures only

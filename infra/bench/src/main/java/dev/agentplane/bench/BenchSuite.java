@@ -8,6 +8,7 @@ import dev.agentplane.bench.gateway.GatewayScenario;
 import dev.agentplane.bench.limits.LimitsScenario;
 import dev.agentplane.bench.peer.PeerScenario;
 import dev.agentplane.bench.runs.IntakeScenario;
+import dev.agentplane.bench.runs.NoisyNeighbourScenario;
 import dev.agentplane.bench.runs.StepsScenario;
 import dev.agentplane.bench.sse.SsePassThroughScenario;
 import dev.agentplane.testkit.ServiceSpec;
@@ -83,6 +84,7 @@ public final class BenchSuite {
         new RoundTripScenario(),
         new SsePassThroughScenario(),
         new IntakeScenario(),
+        new NoisyNeighbourScenario(),
         new PausedRunsScenario());
   }
 

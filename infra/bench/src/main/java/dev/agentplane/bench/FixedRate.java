@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * Load at a fixed arrival rate (an open loop): operation <i>i</i> is due at start + <i>i</i> / rate
@@ -31,8 +32,17 @@ public final class FixedRate {
    * started; the operations' threads are returned so the caller may wait for them.
    */
   public static List<Thread> run(double perSecond, Duration duration, Operation operation) {
+    return runUntil(perSecond, duration, () -> false, operation);
+  }
+
+  /**
+   * Like {@link #run}, but schedules no further operation once {@code over} answers true (asked as
+   * each one falls due), for a load that lasts as long as something else does.
+   */
+  public static List<Thread> runUntil(
+      double perSecond, Duration longest, BooleanSupplier over, Operation operation) {
     long period = Math.round(1e9 / perSecond);
-    long count = Math.round(perSecond * duration.toNanos() / 1e9);
+    long count = Math.round(perSecond * longest.toNanos() / 1e9);
     long startNanos = System.nanoTime();
     long startEpochMicros = epochMicros();
     List<Thread> started = new ArrayList<>();
@@ -41,6 +51,9 @@ public final class FixedRate {
       long wait;
       while ((wait = due - System.nanoTime()) > 0) {
         LockSupport.parkNanos(wait);
+      }
+      if (over.getAsBoolean()) {
+        break;
       }
       long index = i;
       long dueEpochMicros = startEpochMicros + (due - startNanos) / 1000;

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -114,15 +115,27 @@ public final class RunLedger {
   /** Microseconds from each run's 202 to the commit of its first checkpoint. */
   public Histogram acceptedToFirstCheckpoint(Map<UUID, Submitted> runs) throws SQLException {
     Histogram latencies = new Histogram(3);
+    firstCheckpointCommits(runs.keySet())
+        .forEach(
+            (id, committedMicros) ->
+                latencies.recordValue(
+                    Math.max(0, committedMicros - runs.get(id).acceptedEpochMicros())));
+    return latencies;
+  }
+
+  /**
+   * When each of {@code runs} committed its first checkpoint (wall clock, microseconds); a run that
+   * has none yet is absent.
+   */
+  public Map<UUID, Long> firstCheckpointCommits(Collection<UUID> runs) throws SQLException {
+    Map<UUID, Long> commits = new HashMap<>();
     forEachCommit(
-        runs.keySet(),
+        runs,
         "SELECT DISTINCT ON (run_id) run_id,"
             + " (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000000)::bigint"
             + " FROM run_checkpoint WHERE run_id = ANY(?) ORDER BY run_id, seq",
-        (id, committedMicros) ->
-            latencies.recordValue(
-                Math.max(0, committedMicros - runs.get(id).acceptedEpochMicros())));
-    return latencies;
+        commits::put);
+    return commits;
   }
 
   /** How many of {@code runs} ended in a status other than succeeded. */

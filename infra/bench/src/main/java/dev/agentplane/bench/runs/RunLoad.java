@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs submitted with {@code POST /v1/runs} at a fixed arrival rate, remembering when each was due
@@ -41,10 +42,20 @@ public final class RunLoad {
 
   /** Submits at {@code perSecond} for {@code duration}; returns once every request answered. */
   public RunLoad submit(double perSecond, Duration duration) throws InterruptedException {
+    return submitUntil(perSecond, duration, () -> false);
+  }
+
+  /**
+   * Submits at {@code perSecond} until {@code over} answers true, for {@code longest} at most;
+   * returns once every request answered.
+   */
+  public RunLoad submitUntil(double perSecond, Duration longest, BooleanSupplier over)
+      throws InterruptedException {
     List<Thread> requests =
-        FixedRate.run(
+        FixedRate.runUntil(
             perSecond,
-            duration,
+            longest,
+            over,
             (index, dueNanos, dueEpochMicros) -> {
               Reply reply = api.post("/v1/runs", token, body);
               long acceptedAt = FixedRate.epochMicros();
@@ -56,7 +67,7 @@ public final class RunLoad {
                 firstRefusal.compareAndSet(null, reply.status() + " " + reply.raw());
               }
             });
-    FixedRate.join(requests, duration.plusSeconds(60));
+    FixedRate.join(requests, longest.plusSeconds(60));
     return this;
   }
 

@@ -1,0 +1,283 @@
+package dev.agentplane.bench.runs;
+
+import dev.agentplane.bench.BenchSettings;
+import dev.agentplane.bench.BenchStack;
+import dev.agentplane.bench.BenchTenant;
+import dev.agentplane.bench.FixedRate;
+import dev.agentplane.bench.Percentiles;
+import dev.agentplane.bench.ProcessCpu;
+import dev.agentplane.bench.Scenario;
+import dev.agentplane.bench.ScenarioReport;
+import dev.agentplane.bench.ScenarioReport.Figure;
+import dev.agentplane.bench.runs.RunLoad.Submitted;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Scenario 9, noisy neighbour: "a tenant submitting 10,000 runs cannot move another tenant's p99
+ * start latency by more than 2×". A quiet tenant B submits checkpointed runs at a low fixed rate
+ * through the gateway, first alone, then while a tenant A sends 10,000 run requests as fast as 64
+ * clients can; B's start latency in both phases, and what A's requests were answered.
+ *
+ * <p>B's start latency runs from when its request was due to the commit of its first checkpoint
+ * (the first step made durable, read with {@code pg_xact_commit_timestamp}): it holds the wait for
+ * the 202 (intake is shared with A), the wait in the queue (the workers are shared with A's runs)
+ * and the first step itself. The run's {@code started_at} would leave out intake and is the claim
+ * transaction's start rather than a commit. A run of B that has not started when the figures are
+ * read counts with the time it has waited so far, so a starved run raises the p99 instead of
+ * vanishing from it.
+ *
+ * <p>The flood phase lasts while A's flood is in the platform: until every run A got accepted has
+ * finished (at least as long as the baseline, at most a bound, after which A sends nothing more
+ * either), so B's window covers the queue A leaves behind as well as its submissions.
+ */
+public final class NoisyNeighbourScenario implements Scenario {
+
+  // 10/s rather than the quieter 5/s: a p99 needs a couple of hundred samples per phase.
+  private static final double QUIET_RATE = 10;
+  private static final int FLOOD_RUNS = 10_000;
+  private static final int FLOOD_CLIENTS = 64;
+  private static final double MOST_MOVED = 2;
+  private static final Duration DRAIN = Duration.ofSeconds(30);
+
+  @Override
+  public String id() {
+    return "noisy";
+  }
+
+  @Override
+  public String title() {
+    return "9. Noisy neighbour";
+  }
+
+  @Override
+  public ScenarioReport run(BenchStack stack, BenchSettings settings) throws Exception {
+    ScenarioReport report = new ScenarioReport(id(), title());
+    BenchTenant quiet = BenchTenant.named("quiet", stack);
+    BenchTenant noisy = BenchTenant.named("noisy", stack);
+    EchoAgent.register(quiet);
+    EchoAgent.register(noisy);
+    RunLedger ledger = new RunLedger(stack);
+    Duration warmup = settings.window(5);
+    Duration alone = settings.window(20);
+    Duration longestFlood = settings.window(90);
+    int floodRuns = settings.count(FLOOD_RUNS);
+    report.setting("agent", "the checkpointed-steps agent (3 steps), in both tenants");
+    report.setting(
+        "B",
+        String.format(
+            Locale.ROOT,
+            "%.0f runs/s fixed arrival through the gateway: %d s unrecorded, %d s alone, then"
+                + " through A's flood",
+            QUIET_RATE,
+            warmup.toSeconds(),
+            alone.toSeconds()));
+    report.setting(
+        "A",
+        floodRuns
+            + " POST /v1/runs through the gateway from "
+            + FLOOD_CLIENTS
+            + " clients in a closed loop (rate limits never refuse in the suite: only quotas"
+            + " can)");
+    report.setting(
+        "start latency",
+        "B's due time → its first checkpoint committed; a run not started when read counts"
+            + " with its wait so far");
+
+    RunLoad settling = quietLoad(stack, quiet).submit(QUIET_RATE, warmup);
+    ledger.awaitFinished(settling.accepted().keySet(), Duration.ofSeconds(60));
+
+    ProcessCpu cpu = stack.cpu();
+    ProcessCpu.Sample beforeAlone = cpu.sample();
+    RunLoad aloneLoad = quietLoad(stack, quiet).submit(QUIET_RATE, alone);
+    ProcessCpu.Sample afterAlone = cpu.sample();
+    ledger.awaitFinished(aloneLoad.accepted().keySet(), DRAIN);
+    QuietRuns baseline = QuietRuns.read(ledger, aloneLoad);
+    report.cpu(
+        "B alone", "run", afterAlone.millisPerOperation(beforeAlone, aloneLoad.accepted().size()));
+
+    ProcessCpu.Sample beforeFlood = cpu.sample();
+    long floodStarted = System.nanoTime();
+    AtomicBoolean floodOver = new AtomicBoolean();
+    RunLoad duringLoad = quietLoad(stack, quiet);
+    CompletableFuture<Void> quietDuring =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                duringLoad.submitUntil(QUIET_RATE, longestFlood, floodOver::get);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+              }
+            },
+            runnable -> Thread.ofPlatform().name("quiet-tenant").start(runnable));
+    RunFlood flood =
+        new RunFlood(stack.gateway().uri(), noisy.admin(), EchoAgent.RUN_REQUEST)
+            .submit(floodRuns, FLOOD_CLIENTS, longestFlood);
+    double floodSubmitSeconds = (System.nanoTime() - floodStarted) / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "    A: %d requests answered in %.1f s: %s%n",
+        flood.sent(),
+        floodSubmitSeconds,
+        flood.statuses());
+    Duration leftOfLongest = longestFlood.minusNanos(System.nanoTime() - floodStarted);
+    ledger.awaitFinished(
+        flood.accepted(), leftOfLongest.isNegative() ? Duration.ZERO : leftOfLongest);
+    // A flood refused at once still leaves B a window as long as its baseline.
+    long shortestEnd = floodStarted + alone.toNanos();
+    long wait;
+    while ((wait = shortestEnd - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(wait);
+    }
+    floodOver.set(true);
+    double floodSeconds = (System.nanoTime() - floodStarted) / 1e9;
+    quietDuring.join();
+    System.out.printf(Locale.ROOT, "    flood window %.1f s%n", floodSeconds);
+
+    Set<UUID> everyFloodRun = new HashSet<>(flood.accepted());
+    everyFloodRun.addAll(duringLoad.accepted().keySet());
+    ledger.awaitFinished(everyFloodRun, DRAIN);
+    ProcessCpu.Sample afterFlood = cpu.sample();
+    QuietRuns during = QuietRuns.read(ledger, duringLoad);
+    long noisyUnfinished = ledger.awaitFinished(flood.accepted(), Duration.ZERO);
+    report.cpu(
+        "A's flood with B, until drained",
+        "run accepted (A's and B's; A's refused requests cost CPU too)",
+        afterFlood.millisPerOperation(
+            beforeFlood, flood.accepted().size() + (long) duringLoad.accepted().size()));
+
+    report.figure(
+        "B start p50 alone (due → first checkpoint committed)",
+        Percentiles.millis(baseline.toFirstCheckpoint(), 50),
+        "ms");
+    report.figure("B start p99 alone", Percentiles.millis(baseline.toFirstCheckpoint(), 99), "ms");
+    report.add(moved("B start p50 during A's flood", baseline, during, 50));
+    report.add(moved("B start p99 during A's flood", baseline, during, 99));
+    report.figure("B due → 202 p99 alone", Percentiles.millis(baseline.toAccepted(), 99), "ms");
+    report.figure(
+        "B due → 202 p99 during A's flood", Percentiles.millis(during.toAccepted(), 99), "ms");
+    Map<Integer, Long> statuses = flood.statuses();
+    long accepted = statuses.getOrDefault(202, 0L);
+    long refused = statuses.getOrDefault(429, 0L);
+    report.figure("A's requests answered 202", accepted, "runs");
+    report.figure("A's requests answered 429", refused, "runs");
+    report.figure(
+        "A's requests answered otherwise or not at all", flood.sent() - accepted - refused, "runs");
+    report.figure("A's requests answered per second", flood.sent() / floodSubmitSeconds, "/s");
+    report.setting("A's answers by status", statuses);
+    report.setting(
+        "flood window",
+        String.format(
+            Locale.ROOT,
+            "%.1f s (A's requests answered in %.1f s, then until its accepted runs finished;"
+                + " at least the baseline's length; none sent after %d s)",
+            floodSeconds,
+            floodSubmitSeconds,
+            longestFlood.toSeconds()));
+    report.setting(
+        "B runs measured",
+        "alone "
+            + aloneLoad.accepted().size()
+            + ", during the flood "
+            + duringLoad.accepted().size());
+
+    if (flood.sent() < floodRuns) {
+      report.note(
+          String.format(
+              Locale.ROOT,
+              "A sent %d of its %d requests: the flood stops sending after %d s.",
+              flood.sent(),
+              floodRuns,
+              longestFlood.toSeconds()));
+    }
+    if (noisyUnfinished > 0) {
+      report.note(
+          String.format(
+              Locale.ROOT,
+              "%d of A's %d accepted runs were unfinished %d s after the flood window; the"
+                  + " scenarios after this one share the stack with them.",
+              noisyUnfinished,
+              flood.accepted().size(),
+              DRAIN.toSeconds()));
+    }
+    if (flood.firstUnexpected() != null) {
+      report.note(
+          flood.failedRequests()
+              + " of A's requests got no answer; first answer neither 202 nor 429: "
+              + flood.firstUnexpected());
+    }
+    for (QuietRuns phase : new QuietRuns[] {baseline, during}) {
+      if (phase.notStarted() > 0 || phase.load().refused() > 0) {
+        report.note(
+            String.format(
+                Locale.ROOT,
+                "B %s: %d runs refused (first: %s), %d had not started when read.",
+                phase == baseline ? "alone" : "during the flood",
+                phase.load().refused(),
+                phase.load().firstRefusal(),
+                phase.notStarted()));
+      }
+    }
+    return report;
+  }
+
+  private static RunLoad quietLoad(BenchStack stack, BenchTenant quiet) {
+    return new RunLoad(stack.gateway().uri(), quiet.admin(), EchoAgent.RUN_REQUEST);
+  }
+
+  /** B's percentile during the flood against B alone; a refused run of B misses the target. */
+  private static Figure moved(
+      String name, QuietRuns baseline, QuietRuns during, double percentile) {
+    double before = Percentiles.millis(baseline.toFirstCheckpoint(), percentile);
+    double now = Percentiles.millis(during.toFirstCheckpoint(), percentile);
+    boolean comparable = before > 0 && !Double.isNaN(now);
+    Double ratio = comparable ? now / before : null;
+    return new Figure(
+        name,
+        now,
+        "ms",
+        "B alone",
+        ratio,
+        "≤ " + (int) MOST_MOVED,
+        ratio == null ? null : ratio <= MOST_MOVED && during.load().refused() == 0);
+  }
+
+  /**
+   * B's runs of one phase, read from the database.
+   *
+   * @param toFirstCheckpoint microseconds from due to the first checkpoint's commit
+   * @param toAccepted microseconds from due to the 202
+   * @param notStarted runs without a checkpoint when read, counted with their wait so far
+   */
+  private record QuietRuns(
+      RunLoad load, Histogram toFirstCheckpoint, Histogram toAccepted, long notStarted) {
+
+    static QuietRuns read(RunLedger ledger, RunLoad load) throws SQLException {
+      Map<UUID, Long> firstCommits = ledger.firstCheckpointCommits(load.accepted().keySet());
+      long readAt = FixedRate.epochMicros();
+      Histogram toFirstCheckpoint = new Histogram(3);
+      Histogram toAccepted = new Histogram(3);
+      long notStarted = 0;
+      for (Submitted run : load.accepted().values()) {
+        Long committed = firstCommits.get(run.runId());
+        if (committed == null) {
+          notStarted++;
+        }
+        long startedAt = committed == null ? readAt : committed;
+        toFirstCheckpoint.recordValue(Math.max(0, startedAt - run.dueEpochMicros()));
+        toAccepted.recordValue(Math.max(0, run.acceptedEpochMicros() - run.dueEpochMicros()));
+      }
+      return new QuietRuns(load, toFirstCheckpoint, toAccepted, notStarted);
+    }
+  }
+}
