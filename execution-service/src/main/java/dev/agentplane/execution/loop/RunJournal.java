@@ -83,10 +83,9 @@ public class RunJournal {
   public Optional<Run> claim(UUID runId, String owner, Duration leaseDuration) {
     int runningQuota = quotas.runningQuota();
     return transactions.executeWrite(
-        status -> {
-          quotas.serializeClaimsOfTenantOf(runId);
-          return jdbc.prepareStatement(
-              """
+        status ->
+            jdbc.prepareStatement(
+                """
                 UPDATE run SET epoch = epoch + 1, lease_owner = ?,
                     lease_expires_at = now() + make_interval(secs => ?), status = 'running',
                     started_at = coalesce(started_at, now()),
@@ -104,18 +103,17 @@ public class RunJournal {
                             LIMIT ?) AS capped))
                 RETURNING
                 """
-                  + RunRepository.COLUMNS,
-              statement -> {
-                statement.setString(1, owner);
-                statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
-                statement.setObject(3, runId);
-                statement.setInt(4, runningQuota);
-                statement.setInt(5, runningQuota);
-                statement.setInt(6, runningQuota);
-                List<Run> claimed = RunRepository.rows(statement.executeQuery());
-                return claimed.stream().findFirst();
-              });
-        });
+                    + RunRepository.COLUMNS,
+                statement -> {
+                  statement.setString(1, owner);
+                  statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
+                  statement.setObject(3, runId);
+                  statement.setInt(4, runningQuota);
+                  statement.setInt(5, runningQuota);
+                  statement.setInt(6, runningQuota);
+                  List<Run> claimed = RunRepository.rows(statement.executeQuery());
+                  return claimed.stream().findFirst();
+                }));
   }
 
   /**

@@ -10,17 +10,16 @@ import java.util.UUID;
 
 /**
  * Per-tenant quotas ({@link QuotaSettings}): queued runs, checked at intake, and running top-level
- * runs, checked by each claim. Both are exact across instances: the check takes a
- * transaction-scoped advisory lock on the tenant, so two intakes (or two claims) of one tenant
- * count one after the other, each seeing what the other committed, instead of both counting one
- * below the quota.
+ * runs, checked by each claim. The counts take no lock, so they are soft by the tenant's requests
+ * in flight at the same instant: intakes committing together (at most the connection pool) may each
+ * count one below the queued quota, claims committing together may each count one below the running
+ * quota. Decision: a first version serialized each tenant's counts on an advisory lock and was
+ * exact, but the waiting intakes and claims held connections and worker slots, so a flooding
+ * tenant's own queue stalled everyone else's intake and runs (the noisy-neighbour benchmark: the
+ * quiet tenant's runs waited 20 s for their first step).
  */
 @Singleton
 public class TenantQuotas {
-
-  // Advisory lock namespaces (the first key of the two-key form), one per quota.
-  private static final int QUEUED_LOCKS = 0x51554555;
-  private static final int RUNNING_LOCKS = 0x52554e4e;
 
   private final JdbcOperations jdbc;
   private final QuotaSettings settings;
@@ -32,7 +31,8 @@ public class TenantQuotas {
 
   /**
    * In the transaction that has just inserted a queued run of {@code tenantId}: refuses it when the
-   * tenant now has more queued runs than its quota (the transaction then rolls back).
+   * tenant has more queued runs than its quota, counting this one (the transaction then rolls
+   * back).
    *
    * @throws TooManyRequestsException over the quota
    */
@@ -41,7 +41,6 @@ public class TenantQuotas {
     if (quota <= 0) {
       return;
     }
-    lock(QUEUED_LOCKS, tenantId);
     long queued =
         jdbc.prepareStatement(
             """
@@ -72,24 +71,6 @@ public class TenantQuotas {
   }
 
   /**
-   * In a claim's transaction, before the claim's update: waits for other claims of the run's tenant
-   * to end, so that the update's count of the tenant's running runs is current.
-   */
-  public void serializeClaimsOfTenantOf(UUID runId) {
-    if (runningQuota() == 0) {
-      return;
-    }
-    jdbc.prepareStatement(
-        "SELECT pg_advisory_xact_lock(?, hashtext(tenant_id)) FROM run WHERE id = ?",
-        statement -> {
-          statement.setInt(1, RUNNING_LOCKS);
-          statement.setObject(2, runId);
-          statement.executeQuery().close();
-          return null;
-        });
-  }
-
-  /**
    * The tenant's oldest queued top-level run, to be offered when one of its runs stops running:
    * with the running quota on, the runs the quota held back get no other offer before the sweeper.
    */
@@ -108,17 +89,6 @@ public class TenantQuotas {
           try (ResultSet rows = statement.executeQuery()) {
             return rows.next() ? Optional.of(rows.getObject(1, UUID.class)) : Optional.empty();
           }
-        });
-  }
-
-  private void lock(int namespace, String tenantId) {
-    jdbc.prepareStatement(
-        "SELECT pg_advisory_xact_lock(?, hashtext(?))",
-        statement -> {
-          statement.setInt(1, namespace);
-          statement.setString(2, tenantId);
-          statement.executeQuery().close();
-          return null;
         });
   }
 }
