@@ -76,7 +76,18 @@ public record OutboundPolicy(
       throw new RefusedTargetException(Reason.INVALID_URL, "The URL has no host");
     }
     int port = portOf(url).orElse(scheme.equals("https") ? 443 : 80);
-    boolean allowlisted = OutboundHostGuard.isAllowlisted(host.get(), allowedHosts);
+    String bare = host.get().toLowerCase(Locale.ROOT);
+    if (bare.startsWith("[") && bare.endsWith("]")) {
+      bare = bare.substring(1, bare.length() - 1);
+    }
+    boolean allowlisted = OutboundHostGuard.isAllowlisted(bare, allowedHosts);
+    // The host as written first (it says more than the port), then the port, both without DNS.
+    if (!allowlisted
+        && OutboundHostGuard.judge(bare, List.of())
+            instanceof OutboundHostGuard.Verdict.Refused asWritten) {
+      throw new RefusedTargetException(
+          Reason.HOST_NOT_ALLOWED, "Calls to " + bare + " are refused: " + asWritten.reason());
+    }
     if (!allowlisted && !allowedPorts.contains(port)) {
       throw new RefusedTargetException(
           Reason.PORT_NOT_ALLOWED,
@@ -85,16 +96,11 @@ public record OutboundPolicy(
               + " are refused: the platform calls only ports "
               + new TreeSet<>(allowedPorts));
     }
-    String bare = host.get().toLowerCase(Locale.ROOT);
-    if (bare.startsWith("[") && bare.endsWith("]")) {
-      bare = bare.substring(1, bare.length() - 1);
-    }
     return switch (OutboundHostGuard.pin(bare, allowedHosts, resolver)) {
       case Pinning.Pinned pinned -> new OutboundTarget(url, scheme, bare, port, pinned.address());
       case Pinning.Refused refused ->
           throw new RefusedTargetException(
-              Reason.HOST_NOT_ALLOWED,
-              "Calls to " + host.get() + " are refused: " + refused.reason());
+              Reason.HOST_NOT_ALLOWED, "Calls to " + bare + " are refused: " + refused.reason());
       case Pinning.Unresolved unresolved ->
           throw new RefusedTargetException(Reason.UNRESOLVED, unresolved.reason());
     };

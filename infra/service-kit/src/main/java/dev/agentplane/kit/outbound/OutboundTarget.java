@@ -4,6 +4,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,28 @@ public record OutboundTarget(URI url, String scheme, String host, int port, Inet
     } catch (URISyntaxException e) {
       throw new IllegalStateException("a URL with an IP literal host is always a URI", e);
     }
+  }
+
+  /**
+   * Another URL of the same origin (a client library appending a path to a base URL), pinned to the
+   * same address without a second lookup.
+   *
+   * @throws RefusedTargetException when the URL leaves this origin: it was never judged
+   */
+  public OutboundTarget sameOrigin(URI other) {
+    String otherScheme =
+        other.getScheme() == null ? "" : other.getScheme().toLowerCase(Locale.ROOT);
+    String otherHost = OutboundPolicy.hostOf(other).orElse("").toLowerCase(Locale.ROOT);
+    if (otherHost.startsWith("[") && otherHost.endsWith("]")) {
+      otherHost = otherHost.substring(1, otherHost.length() - 1);
+    }
+    int otherPort = other.getPort() >= 0 ? other.getPort() : otherScheme.equals("https") ? 443 : 80;
+    if (!otherScheme.equals(scheme) || !otherHost.equals(host) || otherPort != port) {
+      throw new RefusedTargetException(
+          RefusedTargetException.Reason.HOST_NOT_ALLOWED,
+          "Calls from " + origin() + " may not go elsewhere; a call to another origin was refused");
+    }
+    return new OutboundTarget(other, scheme, host, port, address);
   }
 
   /** {@code Host} as the URL names it (RFC 9110 §7.2): the host, and the port unless default. */

@@ -68,6 +68,23 @@ class OutboundPolicyTest {
             });
   }
 
+  @Test
+  void aRefusedHostIsReportedAsSuchWhateverItsPortAndWithoutALookup() {
+    assertThatThrownBy(
+            () ->
+                policy(
+                        name -> {
+                          throw new AssertionError("looked up " + name);
+                        })
+                    .target(URI.create("http://127.0.0.1:35315/")))
+        .isInstanceOfSatisfying(
+            RefusedTargetException.class,
+            refused -> {
+              assertThat(refused.reason()).isEqualTo(Reason.HOST_NOT_ALLOWED);
+              assertThat(refused.getMessage()).contains("127.0.0.1 is a loopback address");
+            });
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"ftp://api.example/", "file:///etc/passwd", "gopher://api.example:70/"})
   void onlyHttpAndHttpsAreCalled(String url) {
