@@ -1,6 +1,7 @@
 package dev.agentplane.execution.outbound;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
 import java.util.List;
 
@@ -15,7 +16,7 @@ import java.util.List;
 @ConfigurationProperties("agentplane.execution.outbound")
 public record OutboundSettings(
     @Bindable(defaultValue = "") List<String> allowedHosts,
-    @Bindable(defaultValue = "") List<Integer> allowedPorts) {
+    @Nullable List<Integer> allowedPorts) {
 
   public OutboundSettings {
     // An unset environment variable leaves an empty entry behind: not a host.
