@@ -15,8 +15,7 @@ import java.util.List;
  */
 @ConfigurationProperties("agentplane.execution.outbound")
 public record OutboundSettings(
-    @Bindable(defaultValue = "") List<String> allowedHosts,
-    @Nullable List<Integer> allowedPorts) {
+    @Bindable(defaultValue = "") List<String> allowedHosts, @Nullable List<Integer> allowedPorts) {
 
   public OutboundSettings {
     // An unset environment variable leaves an empty entry behind: not a host.
