@@ -1,12 +1,13 @@
 package dev.agentplane.approval.webhook;
 
 import dev.agentplane.approval.webhook.DeliveryRepository.ClaimedDelivery;
-import dev.agentplane.kit.outbound.OutboundHostGuard;
+import dev.agentplane.kit.outbound.OutboundTarget;
+import dev.agentplane.kit.outbound.PinnedHttpClients;
+import dev.agentplane.kit.outbound.RefusedTargetException;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -25,15 +26,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes one attempt of a claimed delivery: re-checks the URL against the SSRF guard (DNS may have
- * changed since it was subscribed), signs with the current secret (and the previous one during a
- * rotation), POSTs, and settles the outcome: 2xx succeeds; 410 Gone disables the subscription and
- * its pending deliveries; anything else is retried with full-jitter backoff until the attempts run
- * out.
+ * changed since it was subscribed) and connects to the address judged then ({@link
+ * PinnedHttpClients}: the URL's name still in {@code Host} and TLS), signs with the current secret
+ * (and the previous one during a rotation), POSTs, and settles the outcome: 2xx succeeds; 410 Gone
+ * disables the subscription and its pending deliveries; anything else is retried with full-jitter
+ * backoff until the attempts run out.
  *
  * <p>The JDK {@code HttpClient}, not Micronaut's: receivers are arbitrary hosts of many tenants, so
  * no per-host connection pool configuration, no client filters (correlation headers, tokens) meant
  * for the platform's own services, redirects never followed (a redirect could lead past the SSRF
- * guard), and a deadline on the whole exchange.
+ * guard; a 3xx is a failed attempt), and a deadline on the whole exchange. Errors recorded in the
+ * delivery log name the receiver by its URL's host, never by the address connected to.
  */
 @Singleton
 class WebhookSender {
@@ -48,7 +51,7 @@ class WebhookSender {
   private final WebhookUrlPolicy urls;
   private final WebhookSettings settings;
   private final TransactionOperations<Connection> transactions;
-  private final HttpClient http;
+  private final PinnedHttpClients clients;
 
   WebhookSender(
       SubscriptionRepository subscriptions,
@@ -63,17 +66,12 @@ class WebhookSender {
     this.urls = urls;
     this.settings = settings;
     this.transactions = transactions;
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(settings.connectTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    this.clients = new PinnedHttpClients(settings.connectTimeout());
   }
 
   @PreDestroy
   void close() {
-    http.shutdownNow();
+    clients.close();
   }
 
   /** What one attempt came to. */
@@ -119,14 +117,14 @@ class WebhookSender {
       ClaimedDelivery delivery, WebhookSubscription subscription, Instant startedAt) {
     long started = System.nanoTime();
     URI url = URI.create(subscription.url());
-    OutboundHostGuard.Verdict verdict = urls.judgeHost(delivery.tenantId(), url.getHost());
-    if (!(verdict instanceof OutboundHostGuard.Verdict.Allowed)) {
+    OutboundTarget pinned;
+    try {
+      pinned = urls.target(delivery.tenantId(), url);
+    } catch (RefusedTargetException e) {
       String reason =
-          switch (verdict) {
-            case OutboundHostGuard.Verdict.Refused refused -> "refused: " + refused.reason();
-            case OutboundHostGuard.Verdict.Unresolved unresolved -> unresolved.reason();
-            case OutboundHostGuard.Verdict.Allowed allowed -> throw new IllegalStateException();
-          };
+          e.reason() == RefusedTargetException.Reason.UNRESOLVED
+              ? e.getMessage()
+              : "refused: " + e.getMessage();
       return new Outcome(null, reason, millisSince(started));
     }
     byte[] body = delivery.body().getBytes(StandardCharsets.UTF_8);
@@ -139,7 +137,8 @@ class WebhookSender {
           secrets.open(subscription.tenantId(), subscription.id(), subscription.previousSecret()));
     }
     HttpRequest request =
-        HttpRequest.newBuilder(url)
+        clients
+            .newRequest(pinned)
             .timeout(settings.readTimeout())
             .header("Content-Type", "application/json")
             .header("User-Agent", USER_AGENT)
@@ -154,7 +153,7 @@ class WebhookSender {
     // The request timeout stops at the response headers; the deadline here also bounds the body
     // (read and thrown away, so the connection can be reused).
     CompletableFuture<HttpResponse<Void>> exchange =
-        http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+        clients.clientFor(pinned).sendAsync(request, HttpResponse.BodyHandlers.discarding());
     try {
       HttpResponse<Void> response =
           exchange.get(settings.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -166,7 +165,7 @@ class WebhookSender {
           "timed out after " + settings.readTimeout().toMillis() + " ms",
           millisSince(started));
     } catch (ExecutionException e) {
-      return new Outcome(null, describe(e.getCause()), millisSince(started));
+      return new Outcome(null, pinned.redact(describe(e.getCause())), millisSince(started));
     } catch (InterruptedException e) {
       exchange.cancel(true);
       Thread.currentThread().interrupt();

@@ -16,7 +16,9 @@ import java.util.List;
  *
  * @param secretKey base64 of the 32-byte AES key that seals signing secrets at rest
  * @param requireHttps whether subscription URLs must be https (off only for development)
- * @param allowedHosts hosts every tenant may subscribe although they are loopback or private
+ * @param allowedHosts hosts every tenant may subscribe although they are loopback or private (on
+ *     any port)
+ * @param allowedPorts ports receivers may listen on besides 80 and 443
  * @param previousSecretValidity how long a rotated-out secret keeps signing beside the new one
  * @param retrySchedule the longest wait before each retry (full jitter); its length + 1 is the
  *     number of attempts
@@ -31,6 +33,7 @@ public record WebhookSettings(
     @Nullable String secretKey,
     @Bindable(defaultValue = "true") boolean requireHttps,
     @Nullable List<String> allowedHosts,
+    @Nullable List<Integer> allowedPorts,
     @Bindable(defaultValue = "24h") @NotNull Duration previousSecretValidity,
     @Bindable(defaultValue = "5s,5m,30m,2h,5h,10h,10h") @NotEmpty List<Duration> retrySchedule,
     @Bindable(defaultValue = "5s") @NotNull Duration connectTimeout,
@@ -48,6 +51,7 @@ public record WebhookSettings(
                 .filter(h -> h != null && !h.isBlank())
                 .map(String::trim)
                 .toList();
+    allowedPorts = allowedPorts == null ? List.of() : List.copyOf(allowedPorts);
     retrySchedule = List.copyOf(retrySchedule);
   }
 

@@ -1,14 +1,18 @@
 package dev.agentplane.approval.webhook;
 
 import dev.agentplane.kit.outbound.OutboundHostGuard;
+import dev.agentplane.kit.outbound.OutboundHostGuard.HostResolver;
+import dev.agentplane.kit.outbound.OutboundPolicy;
+import dev.agentplane.kit.outbound.OutboundTarget;
+import dev.agentplane.kit.outbound.RefusedTargetException;
 import io.micronaut.context.annotation.EachProperty;
+import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Parameter;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,9 +21,11 @@ import java.util.stream.Collectors;
 
 /**
  * Which URLs a tenant may subscribe and the platform may call: absolute http(s) (https only unless
- * configured otherwise), no credentials in the URL, and a host that passes the SSRF guard after DNS
- * resolution, unless the host is allowlisted for every tenant or for this one. Judged when a URL is
- * subscribed and again before every delivery attempt (DNS may have changed since).
+ * configured otherwise), no credentials in the URL, port 80 or 443 (or one in {@code
+ * allowed-ports}), and a host that passes the SSRF guard after DNS resolution, unless the host is
+ * allowlisted for every tenant or for this one (then any port). Judged when a URL is subscribed,
+ * and again right before every delivery attempt, which then connects to the very address judged
+ * ({@link #target}): DNS may have changed since, and must not change again in between.
  */
 @Singleton
 class WebhookUrlPolicy {
@@ -30,19 +36,21 @@ class WebhookUrlPolicy {
   @EachProperty("agentplane.approval.webhooks.tenants")
   record TenantHosts(@Parameter String tenantId, @Nullable List<String> allowedHosts) {}
 
-  private final WebhookSettings settings;
-  private final Map<String, List<String>> tenantHosts;
-  private final OutboundHostGuard.HostResolver resolver;
-
-  @Inject
-  WebhookUrlPolicy(WebhookSettings settings, List<TenantHosts> tenants) {
-    this(settings, tenants, OutboundHostGuard.HostResolver.SYSTEM);
+  /** The resolver the SSRF guard asks; the JVM's, replaced only in tests. */
+  @Factory
+  static class Resolution {
+    @Singleton
+    HostResolver hostResolver() {
+      return HostResolver.SYSTEM;
+    }
   }
 
-  WebhookUrlPolicy(
-      WebhookSettings settings,
-      List<TenantHosts> tenants,
-      OutboundHostGuard.HostResolver resolver) {
+  private final WebhookSettings settings;
+  private final Map<String, List<String>> tenantHosts;
+  private final OutboundPolicy everyTenant;
+
+  @Inject
+  WebhookUrlPolicy(WebhookSettings settings, List<TenantHosts> tenants, HostResolver resolver) {
     this.settings = settings;
     this.tenantHosts =
         tenants.stream()
@@ -50,7 +58,8 @@ class WebhookUrlPolicy {
                 Collectors.toUnmodifiableMap(
                     TenantHosts::tenantId,
                     t -> t.allowedHosts() == null ? List.of() : List.copyOf(t.allowedHosts())));
-    this.resolver = resolver;
+    this.everyTenant =
+        OutboundPolicy.of(settings.allowedPorts(), settings.allowedHosts(), resolver);
   }
 
   /** Why the URL may not be subscribed by the tenant, or empty when it may. */
@@ -71,30 +80,51 @@ class WebhookUrlPolicy {
     if (scheme.equals("http") && settings.requireHttps()) {
       return Optional.of("url must use https (plain http is accepted only in development)");
     }
-    if (uri.getRawUserInfo() != null) {
+    if (uri.getRawUserInfo() != null
+        || (uri.getHost() == null
+            && uri.getRawAuthority() != null
+            && uri.getRawAuthority().indexOf('@') >= 0)) {
       return Optional.of("url must not carry credentials; receivers verify the signature instead");
     }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+    if (OutboundPolicy.hostOf(uri).isEmpty()) {
       return Optional.of("url has no host");
     }
     if (uri.getRawFragment() != null) {
       return Optional.of("url must not have a fragment");
     }
-    return switch (judgeHost(tenantId, uri.getHost())) {
-      case OutboundHostGuard.Verdict.Allowed allowed -> Optional.empty();
-      case OutboundHostGuard.Verdict.Refused refused ->
-          Optional.of(
-              refused.reason()
-                  + "; webhooks are not sent to private, loopback, link-local or metadata"
-                  + " addresses unless the operator allowlists the host");
-      case OutboundHostGuard.Verdict.Unresolved unresolved -> Optional.of(unresolved.reason());
-    };
+    try {
+      target(tenantId, uri);
+      return Optional.empty();
+    } catch (RefusedTargetException refused) {
+      if (refused.reason() == RefusedTargetException.Reason.UNRESOLVED
+          && OutboundHostGuard.isAllowlisted(
+              OutboundPolicy.hostOf(uri).orElseThrow(), allowlist(tenantId))) {
+        // The operator vouched for the host; it may come up later (each attempt resolves it).
+        return Optional.empty();
+      }
+      return Optional.of(
+          switch (refused.reason()) {
+            case HOST_NOT_ALLOWED ->
+                refused.getMessage()
+                    + "; webhooks are not sent to private, loopback, link-local or metadata"
+                    + " addresses unless the operator allowlists the host";
+            case PORT_NOT_ALLOWED ->
+                refused.getMessage() + " (the operator may allow more: allowed-ports)";
+            case INVALID_URL, UNRESOLVED -> refused.getMessage();
+          });
+    }
   }
 
-  /** The SSRF verdict on a host, right before calling it. */
-  OutboundHostGuard.Verdict judgeHost(String tenantId, String host) {
-    List<String> allowlist = new ArrayList<>(settings.allowedHosts());
-    allowlist.addAll(tenantHosts.getOrDefault(tenantId, List.of()));
-    return OutboundHostGuard.judgeResolved(host, allowlist, resolver);
+  /**
+   * The URL judged now and pinned to the address judged, for an attempt about to connect.
+   *
+   * @throws RefusedTargetException when it may not be called (now)
+   */
+  OutboundTarget target(String tenantId, URI url) {
+    return everyTenant.allowingAlso(tenantHosts.getOrDefault(tenantId, List.of())).target(url);
+  }
+
+  private List<String> allowlist(String tenantId) {
+    return everyTenant.allowingAlso(tenantHosts.getOrDefault(tenantId, List.of())).allowedHosts();
   }
 }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Which URLs a tenant may subscribe, with DNS answered by the test. */
 class WebhookUrlPolicyTest {
@@ -25,6 +27,7 @@ class WebhookUrlPolicyTest {
             null,
             requireHttps,
             allowedHosts,
+            List.of(8443),
             Duration.ofHours(24),
             List.of(Duration.ofSeconds(5)),
             Duration.ofSeconds(5),
@@ -69,6 +72,31 @@ class WebhookUrlPolicyTest {
     assertThat(policy.refusalOf("t1", "https://imds.example.com/"))
         .hasValueSatisfying(
             reason -> assertThat(reason).contains("link-local").doesNotContain("169.254.169.254"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "https://127.1/hooks",
+        "https://0x7f.1/hooks",
+        "https://2130706433/hooks",
+        "https://017700000001/hooks",
+        "https://127.0.0.1./hooks",
+        "https://[::ffff:127.0.0.1]/hooks"
+      })
+  void everySpellingOfLoopbackIsRefusedAsLoopbackNotAsAUrlWithoutHost(String url) {
+    assertThat(policy(true, List.of()).refusalOf("t1", url))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("loopback", "allowlist"));
+  }
+
+  @Test
+  void onlyTheStandardAndConfiguredPortsAreAcceptedExceptForAllowlistedHosts() {
+    WebhookUrlPolicy policy = policy(true, List.of("localhost"));
+
+    assertThat(policy.refusalOf("t1", "https://hooks.example.com:8443/")).isEmpty();
+    assertThat(policy.refusalOf("t1", "https://hooks.example.com:6379/"))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("port 6379", "allowed-ports"));
+    assertThat(policy.refusalOf("t1", "https://localhost:6379/")).isEmpty();
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.agentplane.execution.model;
 
+import dev.agentplane.kit.outbound.OutboundTarget;
+import dev.agentplane.kit.outbound.PinnedHttpClients;
 import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.HttpRequest;
@@ -31,8 +33,9 @@ import java.util.concurrent.Executor;
  * The HTTP client one attempt of a model call streams through, handed to LangChain4j's OpenAI model
  * in place of its own JDK client for two reasons: a refused response keeps its headers (a 429's
  * {@code Retry-After} reaches the retry as {@link ModelServerRefusal}), and the caller can {@link
- * #abort()} the exchange when it stops waiting. Server-sent events are still parsed by the parser
- * LangChain4j passes in.
+ * #abort()} the exchange when it stops waiting; and the request goes to the address the base URL
+ * was judged by ({@link PinnedHttpClients}), not to whatever DNS answers when LangChain4j sends.
+ * Server-sent events are still parsed by the parser LangChain4j passes in.
  */
 final class AbortableHttpClient implements HttpClient {
 
@@ -40,7 +43,8 @@ final class AbortableHttpClient implements HttpClient {
   private static final Executor OWN_VIRTUAL_THREAD =
       task -> Thread.ofVirtual().name("model-stream").start(task);
 
-  private final java.net.http.HttpClient http;
+  private final PinnedHttpClients clients;
+  private final OutboundTarget pinned;
   private final Duration connectTimeout;
   private final Duration responseTimeout;
 
@@ -50,12 +54,17 @@ final class AbortableHttpClient implements HttpClient {
   private volatile Thread reader;
 
   /**
-   * @param http shared by every attempt, for its connection pool; its connect timeout is {@code
-   *     connectTimeout}
+   * @param clients shared by every attempt, for their connection pools; their connect timeout is
+   *     {@code connectTimeout}
+   * @param pinned the base URL, pinned to the address judged for this attempt
    */
   AbortableHttpClient(
-      java.net.http.HttpClient http, Duration connectTimeout, Duration responseTimeout) {
-    this.http = http;
+      PinnedHttpClients clients,
+      OutboundTarget pinned,
+      Duration connectTimeout,
+      Duration responseTimeout) {
+    this.clients = clients;
+    this.pinned = pinned;
     this.connectTimeout = connectTimeout;
     this.responseTimeout = responseTimeout;
   }
@@ -115,7 +124,8 @@ final class AbortableHttpClient implements HttpClient {
   @Override
   public SuccessfulHttpResponse execute(HttpRequest request) {
     try {
-      HttpResponse<String> response = http.send(toJdkRequest(request), BodyHandlers.ofString());
+      HttpResponse<String> response =
+          clients.clientFor(pinned).send(toJdkRequest(request), BodyHandlers.ofString());
       if (!isSuccessful(response.statusCode())) {
         throw refusal(response.statusCode(), response.headers(), response.body());
       }
@@ -136,7 +146,7 @@ final class AbortableHttpClient implements HttpClient {
   public void execute(
       HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
     CompletableFuture<HttpResponse<InputStream>> pending =
-        http.sendAsync(toJdkRequest(request), BodyHandlers.ofInputStream());
+        clients.clientFor(pinned).sendAsync(toJdkRequest(request), BodyHandlers.ofInputStream());
     exchange = pending;
     if (aborted) {
       pending.cancel(true);
@@ -188,7 +198,8 @@ final class AbortableHttpClient implements HttpClient {
     }
     URI target = URI.create(request.url());
     java.net.http.HttpRequest.Builder builder =
-        java.net.http.HttpRequest.newBuilder(target)
+        clients
+            .newRequest(pinned.sameOrigin(target))
             .timeout(responseTimeout)
             .method(
                 request.method().name(),

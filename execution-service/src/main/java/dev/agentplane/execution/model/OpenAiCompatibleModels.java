@@ -5,6 +5,8 @@ import dev.agentplane.execution.outbound.BlockedTargetException;
 import dev.agentplane.execution.outbound.OutboundTargets;
 import dev.agentplane.execution.registry.RegistryUnavailableException;
 import dev.agentplane.execution.registry.TenantSecrets;
+import dev.agentplane.kit.outbound.OutboundTarget;
+import dev.agentplane.kit.outbound.PinnedHttpClients;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
@@ -13,7 +15,6 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,15 +28,16 @@ import org.slf4j.LoggerFactory;
  * assembled by LangChain4j from their streamed fragments; usage is what the server reports (the
  * request asks for it with {@code stream_options.include_usage}).
  *
- * <p>Every attempt first passes the SSRF rule ({@link OutboundTargets}). A 429, a 5xx, a 408, a
- * timeout before the response or a broken connection is retried, up to {@link
- * OpenAiCallSettings#attempts()} calls, after the server's {@code Retry-After} (capped) or an
- * exponential backoff; then the call fails with {@code model_unavailable}. Once any of the reply
- * has been streamed to the caller, nothing is retried, because watchers have seen it. Any other 4xx
- * is {@code model_rejected} at once; a reply that cannot be read is {@code model_invalid_reply}; a
- * reply that does not end within {@link OpenAiCallSettings#replyTimeout()} is {@code
- * model_timeout}. An interrupt aborts the exchange in flight and surfaces as {@link
- * InterruptedException}.
+ * <p>Every attempt first passes the SSRF rule ({@link OutboundTargets#pin}) and is sent to the
+ * address judged then, whatever DNS answers later (requests LangChain4j builds for another origin
+ * than {@code baseUrl} are refused). A 429, a 5xx, a 408, a timeout before the response or a broken
+ * connection is retried, up to {@link OpenAiCallSettings#attempts()} calls, after the server's
+ * {@code Retry-After} (capped) or an exponential backoff; then the call fails with {@code
+ * model_unavailable}. Once any of the reply has been streamed to the caller, nothing is retried,
+ * because watchers have seen it. Any other 4xx is {@code model_rejected} at once; a reply that
+ * cannot be read is {@code model_invalid_reply}; a reply that does not end within {@link
+ * OpenAiCallSettings#replyTimeout()} is {@code model_timeout}. An interrupt aborts the exchange in
+ * flight and surfaces as {@link InterruptedException}.
  *
  * <p>The API key is used and let go: it is never logged, and it is blanked out of any server text
  * that is quoted in an error.
@@ -52,14 +54,14 @@ public class OpenAiCompatibleModels implements ModelProvider {
   private final TenantSecrets secrets;
   private final OutboundTargets targets;
   private final OpenAiCallSettings settings;
-  private final HttpClient http;
+  private final PinnedHttpClients clients;
 
   public OpenAiCompatibleModels(
       TenantSecrets secrets, OutboundTargets targets, OpenAiCallSettings settings) {
     this.secrets = secrets;
     this.targets = targets;
     this.settings = settings;
-    this.http = OutboundTargets.client(settings.connectTimeout());
+    this.clients = new PinnedHttpClients(settings.connectTimeout());
   }
 
   @Override
@@ -76,15 +78,15 @@ public class OpenAiCompatibleModels implements ModelProvider {
     String apiKey = apiKey(request);
     ChatRequest chat = OpenAiTranslation.chatRequest(request);
     for (int attempt = 1; ; attempt++) {
-      checkTarget(baseUrl);
+      OutboundTarget pinned = pin(baseUrl);
       StreamedReply reply = new StreamedReply();
-      switch (attempt(baseUrl, apiKey, chat, reply, deltas)) {
+      switch (attempt(pinned, apiKey, chat, reply, deltas)) {
         case Replied replied -> {
           return replied.reply();
         }
         case Final failed -> throw failed.exception();
         case Transient failed -> {
-          String summary = redact(failed.summary(), apiKey);
+          String summary = pinned.redact(redact(failed.summary(), apiKey));
           if (reply.begun() || attempt >= settings.attempts()) {
             throw new ModelException(
                 "model_unavailable",
@@ -117,14 +119,20 @@ public class OpenAiCompatibleModels implements ModelProvider {
 
   @PreDestroy
   void close() {
-    http.shutdownNow();
+    clients.close();
   }
 
   private AttemptOutcome attempt(
-      URI baseUrl, String apiKey, ChatRequest chat, StreamedReply reply, ModelDeltas deltas)
+      OutboundTarget pinned,
+      String apiKey,
+      ChatRequest chat,
+      StreamedReply reply,
+      ModelDeltas deltas)
       throws InterruptedException {
+    URI baseUrl = pinned.url();
     AbortableHttpClient exchange =
-        new AbortableHttpClient(http, settings.connectTimeout(), settings.responseTimeout());
+        new AbortableHttpClient(
+            clients, pinned, settings.connectTimeout(), settings.responseTimeout());
     long deadline = System.nanoTime() + settings.replyTimeout().toNanos();
     try {
       OpenAiStreamingChatModel.builder()
@@ -152,7 +160,7 @@ public class OpenAiCompatibleModels implements ModelProvider {
           new Replied(OpenAiTranslation.reply(completed.response()));
       case StreamedReply.Failed failed -> {
         exchange.abort();
-        yield classify(failed.cause(), baseUrl, apiKey);
+        yield classify(failed.cause(), pinned, apiKey);
       }
       case StreamedReply.TimedOut timedOut -> {
         exchange.abort();
@@ -169,7 +177,8 @@ public class OpenAiCompatibleModels implements ModelProvider {
   }
 
   /** What a failed attempt means: worth another attempt, or final. */
-  private AttemptOutcome classify(Throwable failure, URI baseUrl, String apiKey) {
+  private AttemptOutcome classify(Throwable failure, OutboundTarget pinned, String apiKey) {
+    URI baseUrl = pinned.url();
     Throwable cause = failure;
     for (int depth = 0; cause != null && depth < CAUSES_EXAMINED; depth++) {
       if (cause instanceof HttpException refusal) {
@@ -205,7 +214,7 @@ public class OpenAiCompatibleModels implements ModelProvider {
             "The model server "
                 + baseUrl.getHost()
                 + " sent a reply that could not be read: "
-                + quoted(String.valueOf(failure.getMessage()), apiKey),
+                + pinned.redact(quoted(String.valueOf(failure.getMessage()), apiKey)),
             false,
             failure));
   }
@@ -260,9 +269,9 @@ public class OpenAiCompatibleModels implements ModelProvider {
     }
   }
 
-  private void checkTarget(URI baseUrl) {
+  private OutboundTarget pin(URI baseUrl) {
     try {
-      targets.check(baseUrl);
+      return targets.pin(baseUrl);
     } catch (BlockedTargetException e) {
       throw new ModelException("model_rejected", e.getMessage(), false, e);
     }

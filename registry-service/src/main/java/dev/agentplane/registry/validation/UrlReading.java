@@ -1,8 +1,10 @@
 package dev.agentplane.registry.validation;
 
+import dev.agentplane.kit.outbound.OutboundPolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,13 +58,16 @@ sealed interface UrlReading {
     } catch (URISyntaxException e) {
       return new Invalid("not a valid URL: " + e.getReason());
     }
-    if (uri.getHost() == null) {
+    // Shorthand IPv4 spellings (127.1, 0x7f.1) are no host to java.net.URI but an address to
+    // inet_aton and so to some clients: read them as the addresses they mean, for the host rule.
+    Optional<String> host = OutboundPolicy.hostOf(uri);
+    if (host.isEmpty()) {
       return new Invalid("'" + TemplateText.abbreviated(authority) + "' is not a valid host");
     }
-    if (uri.getRawUserInfo() != null) {
+    if (uri.getRawUserInfo() != null || authority.indexOf('@') >= 0) {
       // Credentials in a URL end up in logs and traces; headers with {{secret:NAME}} do not.
       return new Invalid("the URL carries credentials; use a header with {{secret:NAME}}");
     }
-    return new Host(uri.getHost());
+    return new Host(host.get());
   }
 }

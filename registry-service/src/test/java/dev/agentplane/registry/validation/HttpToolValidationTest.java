@@ -38,6 +38,8 @@ class HttpToolValidationTest {
   void aUrlWithCredentialsIsInvalid() {
     assertThatReport(validate(aTool().url("https://bob:hunter2@api.weather.example/").build()))
         .hasOnlyError(TOOL_HTTP_URL_INVALID, "/http/url");
+    assertThatReport(validate(aTool().url("http://bob:hunter2@127.1/").build()))
+        .hasOnlyError(TOOL_HTTP_URL_INVALID, "/http/url");
   }
 
   @Test
@@ -67,6 +69,11 @@ class HttpToolValidationTest {
         "http://0.0.0.0/",
         "http://224.0.0.1/",
         "http://2130706433/",
+        "http://127.1/admin",
+        "http://0x7f.1/admin",
+        "http://017700000001/",
+        "http://127.0.0.1./",
+        "http://10.1:8080/",
         "http://[::1]/",
         "http://[::]/",
         "http://[fe80::1]/",

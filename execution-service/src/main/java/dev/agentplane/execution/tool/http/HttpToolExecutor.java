@@ -9,10 +9,11 @@ import dev.agentplane.execution.tool.ToolExecutor;
 import dev.agentplane.execution.tool.ToolFailure;
 import dev.agentplane.execution.tool.ToolInvocation;
 import dev.agentplane.execution.tool.ToolResult;
+import dev.agentplane.kit.outbound.OutboundTarget;
+import dev.agentplane.kit.outbound.PinnedHttpClients;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -33,10 +34,13 @@ import java.util.concurrent.TimeoutException;
  * {@code Idempotency-Key: <run id>:<tool call id>} so that a server can recognise the same call
  * repeated by a retried run.
  *
- * <p>Right before sending, the target passes {@link OutboundTargets#check} (resolving the host
- * now); a refused host is {@code tool_host_blocked} and nothing is sent. Redirects are never
- * followed: the next hop would be a host nobody checked, so a 3xx is reported to the model like any
- * other non-2xx ({@code tool_http_error}, with its {@code Location}).
+ * <p>Before anything else (secrets included), the target passes {@link OutboundTargets#pin}: the
+ * host is resolved now, every address judged, and the request goes to the address judged (through
+ * {@link PinnedHttpClients}, with the URL's name in {@code Host} and TLS), never to a second answer
+ * of DNS. A refused URL, port or host is {@code tool_host_blocked} and nothing is sent. Redirects
+ * are never followed: the next hop would be a host nobody checked, so a 3xx is reported to the
+ * model like any other non-2xx ({@code tool_http_error}, with its {@code Location}). Messages name
+ * the target as the tool's URL does, never by the address connected to.
  *
  * <p>The exchange as a whole (connect, send, headers, body) is bounded by the shorter of the tool's
  * {@code timeoutMs} and the call's timeout ({@code tool_timeout}); an interrupt of the calling
@@ -61,14 +65,14 @@ public class HttpToolExecutor implements ToolExecutor, AutoCloseable {
   private final TenantSecrets secrets;
   private final OutboundTargets targets;
   private final HttpToolSettings settings;
-  private final HttpClient http;
+  private final PinnedHttpClients clients;
 
   public HttpToolExecutor(
       TenantSecrets secrets, OutboundTargets targets, HttpToolSettings settings) {
     this.secrets = secrets;
     this.targets = targets;
     this.settings = settings;
-    this.http = OutboundTargets.client(settings.connectTimeout());
+    this.clients = new PinnedHttpClients(settings.connectTimeout());
   }
 
   @Override
@@ -82,18 +86,21 @@ public class HttpToolExecutor implements ToolExecutor, AutoCloseable {
     JsonNode arguments = invocation.arguments();
     URI target = UrlTemplate.fill(spec.url(), arguments);
     Duration timeout = timeoutOf(spec, invocation);
-    RevealedSecrets revealed = new RevealedSecrets(secrets, invocation.tenantId());
-    HttpRequest request = request(spec, target, arguments, revealed, invocation, timeout);
+    OutboundTarget pinned;
     try {
-      targets.check(target);
+      pinned = targets.pin(target);
     } catch (BlockedTargetException e) {
       throw new ToolFailure("tool_host_blocked", e.getMessage(), e);
     }
-    HttpResponse<CappedBody> response = exchange(request, timeout, revealed);
+    RevealedSecrets revealed = new RevealedSecrets(secrets, invocation.tenantId());
+    HttpRequest request =
+        request(spec, clients.newRequest(pinned), arguments, revealed, invocation, timeout);
+    HttpResponse<CappedBody> response = exchange(pinned, request, timeout, revealed);
     String text = revealed.redact(response.body().text());
     int status = response.statusCode();
     if (status / 100 != 2) {
-      throw new ToolFailure("tool_http_error", revealed.redact(httpError(response, text)));
+      throw new ToolFailure(
+          "tool_http_error", pinned.redact(revealed.redact(httpError(pinned, response, text))));
     }
     if (response.body().truncated()) {
       return new ToolResult(
@@ -116,7 +123,7 @@ public class HttpToolExecutor implements ToolExecutor, AutoCloseable {
 
   private static HttpRequest request(
       HttpToolSpec spec,
-      URI target,
+      HttpRequest.Builder builder,
       JsonNode arguments,
       RevealedSecrets revealed,
       ToolInvocation invocation,
@@ -129,18 +136,21 @@ public class HttpToolExecutor implements ToolExecutor, AutoCloseable {
     Optional<BodyTemplate.FilledBody> body =
         spec.body()
             .map(template -> BodyTemplate.fill(template, spec.header("Content-Type"), arguments));
-    HttpRequest.Builder builder =
-        HttpRequest.newBuilder(target)
-            .timeout(timeout)
-            .method(
-                spec.method(),
-                body.map(
-                        filled ->
-                            HttpRequest.BodyPublishers.ofString(
-                                filled.text(), StandardCharsets.UTF_8))
-                    .orElse(HttpRequest.BodyPublishers.noBody()));
+    builder
+        .timeout(timeout)
+        .method(
+            spec.method(),
+            body.map(
+                    filled ->
+                        HttpRequest.BodyPublishers.ofString(filled.text(), StandardCharsets.UTF_8))
+                .orElse(HttpRequest.BodyPublishers.noBody()));
     headers.forEach(
         (name, value) -> {
+          if (name.equalsIgnoreCase("Host")) {
+            // Named from the URL (the request goes to the address the URL's host was judged by).
+            throw new ToolFailure(
+                "invalid_arguments", "The header 'Host' is set from the URL and cannot be sent");
+          }
           try {
             builder.header(name, value);
           } catch (IllegalArgumentException e) {
@@ -163,9 +173,12 @@ public class HttpToolExecutor implements ToolExecutor, AutoCloseable {
   }
 
   private HttpResponse<CappedBody> exchange(
-      HttpRequest request, Duration timeout, RevealedSecrets revealed) throws InterruptedException {
+      OutboundTarget pinned, HttpRequest request, Duration timeout, RevealedSecrets revealed)
+      throws InterruptedException {
     CompletableFuture<HttpResponse<CappedBody>> exchange =
-        http.sendAsync(request, CappedBody.upTo(settings.maxResponseBytes(), FAILURE_BODY_BYTES));
+        clients
+            .clientFor(pinned)
+            .sendAsync(request, CappedBody.upTo(settings.maxResponseBytes(), FAILURE_BODY_BYTES));
     try {
       return exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
@@ -173,36 +186,38 @@ public class HttpToolExecutor implements ToolExecutor, AutoCloseable {
       throw e;
     } catch (TimeoutException e) {
       exchange.cancel(true);
-      throw timedOut(request.uri(), timeout);
+      throw timedOut(pinned, timeout);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof HttpTimeoutException) {
-        throw timedOut(request.uri(), timeout);
+        throw timedOut(pinned, timeout);
       }
       throw new ToolFailure(
           "tool_connection_failed",
-          revealed.redact(
-              "Calling "
-                  + origin(request.uri())
-                  + " failed: "
-                  + cause.getClass().getSimpleName()
-                  + (cause.getMessage() == null ? "" : ": " + cause.getMessage())),
+          pinned.redact(
+              revealed.redact(
+                  "Calling "
+                      + pinned.origin()
+                      + " failed: "
+                      + cause.getClass().getSimpleName()
+                      + (cause.getMessage() == null ? "" : ": " + cause.getMessage()))),
           cause);
     }
   }
 
-  private static ToolFailure timedOut(URI target, Duration timeout) {
+  private static ToolFailure timedOut(OutboundTarget pinned, Duration timeout) {
     return new ToolFailure(
         "tool_timeout",
-        origin(target) + " gave no complete answer within " + timeout.toMillis() + " ms");
+        pinned.origin() + " gave no complete answer within " + timeout.toMillis() + " ms");
   }
 
-  private static String httpError(HttpResponse<CappedBody> response, String text) {
+  private static String httpError(
+      OutboundTarget pinned, HttpResponse<CappedBody> response, String text) {
     StringBuilder message =
         new StringBuilder("HTTP ")
             .append(response.statusCode())
             .append(" from ")
-            .append(origin(response.uri()));
+            .append(pinned.origin());
     if (response.statusCode() / 100 == 3) {
       response
           .headers()
@@ -225,13 +240,9 @@ public class HttpToolExecutor implements ToolExecutor, AutoCloseable {
     return message.toString();
   }
 
-  private static String origin(URI target) {
-    return target.getScheme() + "://" + target.getRawAuthority();
-  }
-
   @Override
   @PreDestroy
   public void close() {
-    http.shutdownNow();
+    clients.close();
   }
 }

@@ -11,6 +11,8 @@ import dev.agentplane.execution.tool.ToolExecutor;
 import dev.agentplane.execution.tool.ToolFailure;
 import dev.agentplane.execution.tool.ToolInvocation;
 import dev.agentplane.execution.tool.ToolResult;
+import dev.agentplane.kit.outbound.OutboundTarget;
+import dev.agentplane.kit.outbound.PinnedHttpClients;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -19,7 +21,6 @@ import io.modelcontextprotocol.spec.McpSchema;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,14 +48,15 @@ import reactor.core.publisher.Mono;
  * initialized sessions per server and credential would save the {@code initialize} round trip, but
  * sessions expire on the server's terms, carry the secret as it was when opened (a rotated one
  * would linger) and must be re-established after failures; one session per call has none of that.
- * The sessions share one {@link HttpClient} (connections, selector thread), which follows no
- * redirects.
+ * The sessions share the executor's {@link PinnedHttpClients} (connections, selector threads),
+ * which follow no redirects.
  *
- * <p>First of all the server's URL passes {@link OutboundTargets#check}. Then {@code authSecret} is
- * revealed and sent as {@code Authorization: Bearer ...}; its value is struck from every text the
- * call produces. The whole call (initialize, list, call) is bounded by the call's timeout ({@code
- * tool_timeout}); an interrupt cancels the request in flight and surfaces as {@link
- * InterruptedException}.
+ * <p>First of all the server's URL passes {@link OutboundTargets#pin}: the host is resolved now,
+ * every address judged, and the session's requests go to the address judged (with the URL's name in
+ * {@code Host} and TLS), never to a second answer of DNS. Then {@code authSecret} is revealed and
+ * sent as {@code Authorization: Bearer ...}; its value is struck from every text the call produces.
+ * The whole call (initialize, list, call) is bounded by the call's timeout ({@code tool_timeout});
+ * an interrupt cancels the request in flight and surfaces as {@link InterruptedException}.
  *
  * <p>Failure codes: {@code invalid_tool_spec}, {@code tool_host_blocked}, {@code
  * tool_secret_missing}, {@code unknown_tool} (the server offers no tool of that name), {@code
@@ -78,7 +80,7 @@ public class McpToolExecutor implements ToolExecutor, AutoCloseable {
   private final TenantSecrets secrets;
   private final OutboundTargets targets;
   private final McpToolSettings settings;
-  private final HttpClient http;
+  private final PinnedHttpClients clients;
   private final RemoteToolNames offered;
 
   public McpToolExecutor(TenantSecrets secrets, OutboundTargets targets, McpToolSettings settings) {
@@ -86,7 +88,7 @@ public class McpToolExecutor implements ToolExecutor, AutoCloseable {
     this.targets = targets;
     this.settings = settings;
     // HTTP/1.1, as the SDK's transport asks for itself.
-    this.http = OutboundTargets.client(settings.connectTimeout());
+    this.clients = new PinnedHttpClients(settings.connectTimeout());
     this.offered = new RemoteToolNames(settings.toolListTtl());
   }
 
@@ -103,14 +105,15 @@ public class McpToolExecutor implements ToolExecutor, AutoCloseable {
             ? Map.of()
             : MAPPER.convertValue(invocation.arguments(), JSON_OBJECT);
     Deadline deadline = Deadline.after(invocation.timeout());
+    OutboundTarget pinned;
     try {
-      targets.check(spec.serverUrl());
+      pinned = targets.pin(spec.serverUrl());
     } catch (BlockedTargetException e) {
       throw new ToolFailure("tool_host_blocked", e.getMessage(), e);
     }
     Optional<String> token = spec.authSecret().map(name -> reveal(invocation.tenantId(), name));
-    Redaction redaction = new Redaction(spec.authSecret(), token);
-    McpAsyncClient client = client(spec, token, invocation.timeout());
+    Redaction redaction = new Redaction(pinned, spec.authSecret(), token);
+    McpAsyncClient client = client(pinned, token, invocation.timeout());
     try {
       Call call = new Call(spec, deadline, redaction);
       call.await(client.initialize());
@@ -152,14 +155,17 @@ public class McpToolExecutor implements ToolExecutor, AutoCloseable {
                     "The MCP tool needs the secret " + name + ", which the tenant does not have"));
   }
 
-  private McpAsyncClient client(McpToolSpec spec, Optional<String> token, Duration timeout) {
+  private McpAsyncClient client(OutboundTarget pinned, Optional<String> token, Duration timeout) {
+    String connectTo = pinned.connectUri().toString();
     HttpClientStreamableHttpTransport transport =
-        HttpClientStreamableHttpTransport.builder(spec.serverUrl().toString())
-            .endpoint(spec.serverUrl().toString())
-            .clientBuilder(new SharedHttpClientBuilder(http))
+        HttpClientStreamableHttpTransport.builder(connectTo)
+            .endpoint(connectTo)
+            .clientBuilder(new SharedHttpClientBuilder(clients.clientFor(pinned)))
             .customizeRequest(
-                request ->
-                    token.ifPresent(value -> request.header("Authorization", "Bearer " + value)))
+                request -> {
+                  request.setHeader("Host", pinned.hostHeader());
+                  token.ifPresent(value -> request.header("Authorization", "Bearer " + value));
+                })
             .build();
     return McpClient.async(transport)
         .clientInfo(CLIENT_INFO)
@@ -228,7 +234,7 @@ public class McpToolExecutor implements ToolExecutor, AutoCloseable {
   @Override
   @PreDestroy
   public void close() {
-    http.shutdownNow();
+    clients.close();
   }
 
   /** When the whole call must be over. */
@@ -242,13 +248,19 @@ public class McpToolExecutor implements ToolExecutor, AutoCloseable {
     }
   }
 
-  /** Strikes the bearer token from texts the call hands back. */
-  private record Redaction(Optional<String> secretName, Optional<String> value) {
+  /**
+   * Strikes the bearer token, and the address the server's name was pinned to, from texts the call
+   * hands back.
+   */
+  private record Redaction(
+      OutboundTarget pinned, Optional<String> secretName, Optional<String> value) {
     String apply(String text) {
-      return value
-          .filter(token -> !token.isEmpty())
-          .map(token -> text.replace(token, "[secret " + secretName.orElseThrow() + "]"))
-          .orElse(text);
+      String withoutToken =
+          value
+              .filter(token -> !token.isEmpty())
+              .map(token -> text.replace(token, "[secret " + secretName.orElseThrow() + "]"))
+              .orElse(text);
+      return pinned.redact(withoutToken);
     }
   }
 

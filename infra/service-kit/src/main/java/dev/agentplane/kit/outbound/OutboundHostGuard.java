@@ -15,9 +15,10 @@ import java.util.Optional;
  *
  * <p>{@link #judge} looks at the host as written and never resolves a name: spec validation must
  * not do I/O. {@link #judgeResolved} also resolves the name and judges every address it gets, for
- * callers about to connect (or accepting a URL they will call); since an answer from DNS now proves
- * nothing about the address reached later (DNS rebinding), callers judge again right before each
- * call.
+ * callers accepting a URL they will call later; since an answer from DNS proves nothing about the
+ * address reached later (DNS rebinding), callers about to connect use {@link #pin} instead, which
+ * resolves once and names the address to connect to, so that nothing resolves the name again
+ * ({@link PinnedHttpClients} connects to it).
  */
 public final class OutboundHostGuard {
 
@@ -58,40 +59,106 @@ public final class OutboundHostGuard {
    * to a private address is refused like the address itself. An allowlisted host is never resolved.
    */
   public static Verdict judgeResolved(String host, List<String> allowlist, HostResolver resolver) {
+    if (allowlisted(normalize(host), allowlist)) {
+      return new Verdict.Allowed();
+    }
+    return switch (pin(host, allowlist, resolver)) {
+      case Pinning.Pinned pinned -> new Verdict.Allowed();
+      case Pinning.Refused refused -> new Verdict.Refused(refused.reason());
+      case Pinning.Unresolved unresolved -> new Verdict.Unresolved(unresolved.reason());
+    };
+  }
+
+  /** The address a connection goes to, judged once, or why there is none. */
+  public sealed interface Pinning {
+    /**
+     * Connect to {@code address} and to nothing else: it is the first of the addresses the one
+     * lookup returned, all of which passed (or, for an allowlisted host, were not judged).
+     */
+    record Pinned(InetAddress address) implements Pinning {}
+
+    /** The host, or an address it resolves to, is one the platform must not call. */
+    record Refused(String reason) implements Pinning {}
+
+    /** The name does not resolve (now). */
+    record Unresolved(String reason) implements Pinning {}
+  }
+
+  /**
+   * Resolves the host once, judges every address (unless the host is allowlisted) and names the
+   * address to connect to. A connection made to that address, and not to the name, cannot be sent
+   * elsewhere by a second DNS answer (rebinding): there is no second lookup. An IP literal, in any
+   * spelling {@code inet_aton} accepts, is its own address and never resolved.
+   */
+  public static Pinning pin(String host, List<String> allowlist, HostResolver resolver) {
     String normalized = normalize(host);
-    if (allowlisted(normalized, allowlist)) {
-      return new Verdict.Allowed();
+    boolean allowlisted = allowlisted(normalized, allowlist);
+    if (!allowlisted) {
+      Optional<String> refusal = refusalOf(normalized);
+      if (refusal.isPresent()) {
+        return new Pinning.Refused(refusal.get());
+      }
     }
-    Optional<String> refusal = refusalOf(normalized);
-    if (refusal.isPresent()) {
-      return new Verdict.Refused(refusal.get());
-    }
-    if (IpLiteral.parse(normalized).isPresent()) {
-      return new Verdict.Allowed();
+    Optional<IpLiteral> literal = IpLiteral.parse(normalized);
+    if (literal.isPresent()) {
+      return new Pinning.Pinned(addressOf(literal.get()));
     }
     InetAddress[] addresses;
     try {
       addresses = resolver.resolve(normalized);
     } catch (UnknownHostException e) {
-      return new Verdict.Unresolved("'" + normalized + "' does not resolve");
+      return new Pinning.Unresolved("'" + normalized + "' does not resolve");
     }
     if (addresses == null || addresses.length == 0) {
-      return new Verdict.Unresolved("'" + normalized + "' does not resolve");
+      return new Pinning.Unresolved("'" + normalized + "' does not resolve");
     }
-    for (InetAddress address : addresses) {
-      Optional<String> addressRefusal = refusalOf(address);
-      if (addressRefusal.isPresent()) {
-        // The kind of address, never the address: reasons reach tenants (a webhook's 422, a tool
-        // call's error), and naming what a name resolves to would let them map the internal DNS.
-        String reason = addressRefusal.get();
-        return new Verdict.Refused(
-            "'"
-                + normalized
-                + "' resolves to a refused address: it"
-                + reason.substring(reason.lastIndexOf(" is ")));
+    if (!allowlisted) {
+      for (InetAddress address : addresses) {
+        Optional<String> addressRefusal = refusalOf(address);
+        if (addressRefusal.isPresent()) {
+          // The kind of address, never the address: reasons reach tenants (a webhook's 422, a tool
+          // call's error), and naming what a name resolves to would let them map the internal DNS.
+          String reason = addressRefusal.get();
+          return new Pinning.Refused(
+              "'"
+                  + normalized
+                  + "' resolves to a refused address: it"
+                  + reason.substring(reason.lastIndexOf(" is ")));
+        }
       }
     }
-    return new Verdict.Allowed();
+    return new Pinning.Pinned(addresses[0]);
+  }
+
+  /** Whether the host is on the allowlist (exactly, ignoring case, brackets and a root dot). */
+  public static boolean isAllowlisted(String host, List<String> allowlist) {
+    return allowlisted(normalize(host), allowlist);
+  }
+
+  private static InetAddress addressOf(IpLiteral literal) {
+    byte[] bytes =
+        switch (literal) {
+          case IpLiteral.V4 v4 -> {
+            byte[] four = new byte[4];
+            for (int i = 0; i < 4; i++) {
+              four[i] = (byte) v4.octet(i);
+            }
+            yield four;
+          }
+          case IpLiteral.V6 v6 -> {
+            byte[] sixteen = new byte[16];
+            for (int i = 0; i < 8; i++) {
+              sixteen[2 * i] = (byte) (v6.group(i) >>> 8);
+              sixteen[2 * i + 1] = (byte) v6.group(i);
+            }
+            yield sixteen;
+          }
+        };
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("an address of 4 or 16 bytes is always accepted", e);
+    }
   }
 
   private static boolean allowlisted(String normalized, List<String> allowlist) {
