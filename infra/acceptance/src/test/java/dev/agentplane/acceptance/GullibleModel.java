@@ -43,22 +43,29 @@ final class GullibleModel implements AutoCloseable {
 
   private final HttpServer http;
   private final String firstTool;
+  private final JsonNode firstArguments;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final List<Reply> replies = new CopyOnWriteArrayList<>();
   private final AtomicInteger calls = new AtomicInteger();
 
-  private GullibleModel(HttpServer http, String firstTool) {
+  private GullibleModel(HttpServer http, String firstTool, JsonNode firstArguments) {
     this.http = http;
     this.firstTool = firstTool;
+    this.firstArguments = firstArguments;
   }
 
   /** Starts the model on 127.0.0.1 at a free port; its first move is to call {@code firstTool}. */
   static GullibleModel start(String firstTool) {
+    return start(firstTool, ServiceApi.JSON.createObjectNode());
+  }
+
+  /** As {@link #start(String)}, calling {@code firstTool} with {@code firstArguments}. */
+  static GullibleModel start(String firstTool, JsonNode firstArguments) {
     try {
       HttpServer http =
           HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      GullibleModel model = new GullibleModel(http, firstTool);
+      GullibleModel model = new GullibleModel(http, firstTool, firstArguments);
       http.setExecutor(model.handlers);
       http.createContext("/v1/chat/completions", model::handle);
       http.start();
@@ -112,7 +119,7 @@ final class GullibleModel implements AutoCloseable {
       }
     }
     if (latestToolResult == null) {
-      return new Reply(firstTool, ServiceApi.JSON.createObjectNode(), null);
+      return new Reply(firstTool, firstArguments, null);
     }
     Matcher instruction = INSTRUCTION.matcher(latestToolResult);
     if (instruction.find()) {

@@ -2,11 +2,13 @@ package dev.agentplane.acceptance;
 
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.testkit.ServiceApi;
+import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.ServiceProcess;
 import dev.agentplane.testkit.ServiceSpec;
 import dev.agentplane.testkit.SseStream;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
+import dev.agentplane.testkit.TestPostgres.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 /**
  * The whole product, once per test JVM, as the devstack runs it: PostgreSQL and a Kafka broker, and
@@ -55,20 +59,24 @@ public final class Platform {
   private final ServiceProcess approval;
   private final ServiceProcess execution;
   private final ServiceProcess gateway;
+  private final Map<String, TestDatabase> databases;
   private final String meteredTenant;
   private final RunEventConsumer runEvents;
+  private final List<BiConsumer<String, Reply>> replyWatchers = new CopyOnWriteArrayList<>();
 
   private Platform(
       ServiceProcess registry,
       ServiceProcess approval,
       ServiceProcess execution,
       ServiceProcess gateway,
+      Map<String, TestDatabase> databases,
       String meteredTenant,
       RunEventConsumer runEvents) {
     this.registry = registry;
     this.approval = approval;
     this.execution = execution;
     this.gateway = gateway;
+    this.databases = databases;
     this.meteredTenant = meteredTenant;
     this.runEvents = runEvents;
   }
@@ -101,24 +109,27 @@ public final class Platform {
     TestPostgres databases = postgres.join();
     String hostsFile = hostsFile().toString();
     String meteredTenant = "metered-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, TestDatabase> databaseOf =
+        Map.of(
+            "registry", databases.createDatabase("acceptance-registry"),
+            "approval", databases.createDatabase("acceptance-approval"),
+            "execution", databases.createDatabase("acceptance-execution"),
+            "gateway", databases.createDatabase("acceptance-gateway"));
 
     ServiceProcess registry =
         ServiceProcess.launch(
-            ServiceSpec.registry("registry", databases.createDatabase("acceptance-registry"))
+            ServiceSpec.registry("registry", databaseOf.get("registry"))
                 .property("jdk.net.hosts.file", hostsFile));
     ServiceProcess approval =
         ServiceProcess.launch(
-            ServiceSpec.approval("approval", databases.createDatabase("acceptance-approval"))
+            ServiceSpec.approval("approval", databaseOf.get("approval"))
                 .env("AGENTPLANE_WEBHOOK_REQUIRE_HTTPS", "false")
                 .env("AGENTPLANE_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
                 .property("jdk.net.hosts.file", hostsFile));
     ServiceProcess execution =
         ServiceProcess.launch(
             ServiceSpec.execution(
-                    "execution",
-                    databases.createDatabase("acceptance-execution"),
-                    registry.uri(),
-                    approval.uri())
+                    "execution", databaseOf.get("execution"), registry.uri(), approval.uri())
                 .env("AGENTPLANE_EXECUTION_WORKERS_LEASE_DURATION", "3s")
                 .env("AGENTPLANE_EXECUTION_WORKERS_RENEW_EVERY", "1s")
                 .env("AGENTPLANE_EXECUTION_WORKERS_SWEEP_EVERY", "1s")
@@ -128,7 +139,7 @@ public final class Platform {
         ServiceProcess.launch(
             ServiceSpec.gateway(
                     "gateway",
-                    databases.createDatabase("acceptance-gateway"),
+                    databaseOf.get("gateway"),
                     registry.uri(),
                     execution.uri(),
                     approval.uri())
@@ -158,6 +169,7 @@ public final class Platform {
         approval,
         execution,
         gateway,
+        databaseOf,
         meteredTenant,
         RunEventConsumer.start(kafka.bootstrapServers()));
   }
@@ -192,9 +204,35 @@ public final class Platform {
     return gateway.uri();
   }
 
-  /** HTTP through the gateway. */
+  /** HTTP through the gateway; every reply is also shown to the {@link #watchReplies} watchers. */
   public ServiceApi gateway() {
-    return new ServiceApi(gateway.uri());
+    return new ServiceApi(
+        gateway.uri(),
+        (request, reply) -> replyWatchers.forEach(watcher -> watcher.accept(request, reply)));
+  }
+
+  /**
+   * Shows {@code watcher} every reply (with its request's method and path) that the gateway gives
+   * any client made by {@link #gateway()}, the helpers' too, until the returned watch is closed:
+   * what a leak check must read.
+   */
+  public Watch watchReplies(BiConsumer<String, Reply> watcher) {
+    replyWatchers.add(watcher);
+    return () -> replyWatchers.remove(watcher);
+  }
+
+  /** A watch of {@link #watchReplies}; closing it ends it. */
+  public interface Watch extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Each service's database by service name ({@code registry}, {@code approval}, {@code execution},
+   * {@code gateway}): only for checks of what the product stored, never to arrange a test.
+   */
+  public Map<String, TestDatabase> databases() {
+    return databases;
   }
 
   /**

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * Drives a service over real HTTP, the way a client would: any status comes back as a {@link Reply}
@@ -53,9 +54,20 @@ public final class ServiceApi {
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final URI base;
+  private final BiConsumer<String, Reply> onReply;
 
   public ServiceApi(URI base) {
+    this(base, (request, reply) -> {});
+  }
+
+  /**
+   * A client that hands every reply, with its request's method and path ({@code GET /v1/runs}), to
+   * {@code onReply} before returning it, so a test can look at everything the service answered
+   * (every body and header a leak check must read).
+   */
+  public ServiceApi(URI base, BiConsumer<String, Reply> onReply) {
     this.base = base;
+    this.onReply = onReply;
   }
 
   public Reply get(String path, String token) {
@@ -100,7 +112,9 @@ public final class ServiceApi {
           http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       String raw = response.body();
       JsonNode json = raw == null || raw.isBlank() ? MissingNode.getInstance() : parse(raw);
-      return new Reply(response.statusCode(), response.headers().map(), json, raw);
+      Reply reply = new Reply(response.statusCode(), response.headers().map(), json, raw);
+      onReply.accept(method + " " + path, reply);
+      return reply;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

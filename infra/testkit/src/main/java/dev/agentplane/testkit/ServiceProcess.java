@@ -204,6 +204,11 @@ public final class ServiceProcess implements AutoCloseable {
             });
   }
 
+  /** The file the service's output goes to, every start of it appended. */
+  public Path logFile() {
+    return log;
+  }
+
   /** The last {@code lines} lines of the log (every start of this service appends to it). */
   public String logTail(int lines) {
     try {
