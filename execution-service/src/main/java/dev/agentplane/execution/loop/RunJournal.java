@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The only writer of a running run. Claims grant a lease with a new epoch; every later write is one
@@ -32,6 +33,9 @@ import java.util.UUID;
  */
 @Singleton
 public class RunJournal {
+
+  /** How long a contended claim waits before it is tried again. */
+  public static final Duration CONTENDED_RETRY = Duration.ofMillis(5);
 
   /** What a commit learned about the run. */
   record Committed(long lastSequence, boolean cancelRequested) {}
@@ -75,45 +79,73 @@ public class RunJournal {
   }
 
   /**
+   * A claim's outcome: the claimed run, or none; {@code contended} when another claim of the same
+   * tenant was deciding on the tenant's running quota at that moment, so this one decided nothing
+   * and should be tried again shortly.
+   */
+  public record Claim(Optional<Run> run, boolean contended) {}
+
+  /**
    * Claims a run that is queued, or running under a lease that ran out: the epoch goes up by one,
    * so the previous holder's writes are refused from now on. Empty when the run is terminal, waits
    * for a human, another worker holds a live lease, or the run is a top-level run and its tenant
    * has its quota of running top-level runs ({@link TenantQuotas}; the run then stays queued).
+   * Tries again while {@link #tryClaim} is contended.
    */
   public Optional<Run> claim(UUID runId, String owner, Duration leaseDuration) {
+    Claim claim = tryClaim(runId, owner, leaseDuration);
+    while (claim.contended()) {
+      LockSupport.parkNanos(CONTENDED_RETRY.toNanos());
+      claim = tryClaim(runId, owner, leaseDuration);
+    }
+    return claim.run();
+  }
+
+  /**
+   * {@link #claim} once. The running quota is counted under a per-tenant advisory lock, taken
+   * without waiting: a claim that finds it held gives up at once ({@code contended}) rather than
+   * holding its connection and its worker slot while other claims of a flooding tenant go first.
+   */
+  public Claim tryClaim(UUID runId, String owner, Duration leaseDuration) {
     int runningQuota = quotas.runningQuota();
     return transactions.executeWrite(
-        status ->
-            jdbc.prepareStatement(
-                """
-                UPDATE run SET epoch = epoch + 1, lease_owner = ?,
-                    lease_expires_at = now() + make_interval(secs => ?), status = 'running',
-                    started_at = coalesce(started_at, now()),
-                    deadline_at = coalesce(deadline_at, now() + coalesce(
-                        make_interval(secs => time_left_ms / 1000.0),
-                        make_interval(secs => timeout_seconds))),
-                    time_left_ms = NULL
-                WHERE id = ? AND status IN ('queued', 'running')
-                    AND (lease_owner IS NULL OR lease_expires_at < now())
-                    AND (parent_run_id IS NOT NULL OR ? = 0 OR ? > (
-                        SELECT count(*) FROM (
-                            SELECT 1 FROM run busy
-                            WHERE busy.tenant_id = run.tenant_id AND busy.status = 'running'
-                                AND busy.parent_run_id IS NULL AND busy.id <> run.id
-                            LIMIT ?) AS capped))
-                RETURNING
-                """
-                    + RunRepository.COLUMNS,
-                statement -> {
-                  statement.setString(1, owner);
-                  statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
-                  statement.setObject(3, runId);
-                  statement.setInt(4, runningQuota);
-                  statement.setInt(5, runningQuota);
-                  statement.setInt(6, runningQuota);
-                  List<Run> claimed = RunRepository.rows(statement.executeQuery());
-                  return claimed.stream().findFirst();
-                }));
+        status -> {
+          if (!quotas.tryLockRunningQuotaOfTenantOf(runId)) {
+            return new Claim(Optional.empty(), true);
+          }
+          return new Claim(
+              jdbc.prepareStatement(
+                  """
+                  UPDATE run SET epoch = epoch + 1, lease_owner = ?,
+                      lease_expires_at = now() + make_interval(secs => ?), status = 'running',
+                      started_at = coalesce(started_at, now()),
+                      deadline_at = coalesce(deadline_at, now() + coalesce(
+                          make_interval(secs => time_left_ms / 1000.0),
+                          make_interval(secs => timeout_seconds))),
+                      time_left_ms = NULL
+                  WHERE id = ? AND status IN ('queued', 'running')
+                      AND (lease_owner IS NULL OR lease_expires_at < now())
+                      AND (parent_run_id IS NOT NULL OR ? = 0 OR ? > (
+                          SELECT count(*) FROM (
+                              SELECT 1 FROM run busy
+                              WHERE busy.tenant_id = run.tenant_id AND busy.status = 'running'
+                                  AND busy.parent_run_id IS NULL AND busy.id <> run.id
+                              LIMIT ?) AS capped))
+                  RETURNING
+                  """
+                      + RunRepository.COLUMNS,
+                  statement -> {
+                    statement.setString(1, owner);
+                    statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
+                    statement.setObject(3, runId);
+                    statement.setInt(4, runningQuota);
+                    statement.setInt(5, runningQuota);
+                    statement.setInt(6, runningQuota);
+                    List<Run> claimed = RunRepository.rows(statement.executeQuery());
+                    return claimed.stream().findFirst();
+                  }),
+              false);
+        });
   }
 
   /**

@@ -14,13 +14,15 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -48,6 +50,9 @@ public class RunWorkers implements EagerStart {
   private final Map<UUID, Boolean> offered = new ConcurrentHashMap<>();
   private final Map<UUID, ActiveRun> active = new ConcurrentHashMap<>();
   private volatile boolean accepting = true;
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("claim-retries").factory());
 
   RunWorkers(
       RunJournal journal,
@@ -153,6 +158,7 @@ public class RunWorkers implements EagerStart {
   @PreDestroy
   void shutdown() {
     accepting = false;
+    retries.shutdownNow();
     backlog.clear();
     List<ActiveRun> running = new ArrayList<>(active.values());
     running.forEach(run -> run.requestStop(ActiveRun.Stop.SHUTDOWN));
@@ -199,17 +205,24 @@ public class RunWorkers implements EagerStart {
 
   /** Executes the run if it can be claimed; answers whether it still holds its slot. */
   private boolean execute(UUID runId) {
-    Optional<Run> claimed;
+    RunJournal.Claim claim;
     try {
-      claimed = journal.claim(runId, owner, settings.leaseDuration());
+      claim = journal.tryClaim(runId, owner, settings.leaseDuration());
     } catch (RuntimeException e) {
       LOG.warn("Could not claim run {}; the sweeper will offer it again", runId, e);
       return true;
     }
-    if (claimed.isEmpty()) {
+    if (claim.contended()) {
+      // The slot goes to the next run now; this one is offered again once the other claim of
+      // its tenant has decided (the offer record is gone by then, or marks it offered again).
+      retries.schedule(
+          () -> offer(runId), RunJournal.CONTENDED_RETRY.toMillis(), TimeUnit.MILLISECONDS);
       return true;
     }
-    Run run = claimed.get();
+    if (claim.run().isEmpty()) {
+      return true;
+    }
+    Run run = claim.run().get();
     ActiveRun control =
         new ActiveRun(new Lease(run.id(), run.tenantId(), run.agentId(), owner, run.epoch()));
     active.put(runId, control);

@@ -3,6 +3,7 @@ package dev.agentplane.execution.run;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.bind.annotation.Bindable;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Per-tenant quotas ({@code agentplane.execution.quotas.*}), so that one tenant's burst cannot take
@@ -15,9 +16,27 @@ import java.time.Duration;
  *     wait queued and start as the tenant's running runs stop. Child runs (agent-typed tools) are
  *     not counted: their parent already is, and counting them could starve a parent of its child
  * @param retryAfter the {@code Retry-After} a 429 suggests
+ * @param intakesInFlightPerPrincipal run requests of one principal being accepted at once on an
+ *     instance ({@link IntakeAdmission}); beyond: 429
+ * @param intakesInFlightPerTenant the same for a tenant's principals together
+ * @param queuedRunsOf per-tenant overrides of {@code queuedRunsPerTenant}, by tenant id (a tenant
+ *     on a larger tier, or one that parks thousands of runs for approval on purpose)
  */
 @ConfigurationProperties("agentplane.execution.quotas")
 public record QuotaSettings(
     @Bindable(defaultValue = "1000") int queuedRunsPerTenant,
     @Bindable(defaultValue = "32") int runningRunsPerTenant,
-    @Bindable(defaultValue = "5s") Duration retryAfter) {}
+    @Bindable(defaultValue = "5s") Duration retryAfter,
+    @Bindable(defaultValue = "8") int intakesInFlightPerPrincipal,
+    @Bindable(defaultValue = "12") int intakesInFlightPerTenant,
+    Map<String, Integer> queuedRunsOf) {
+
+  public QuotaSettings {
+    queuedRunsOf = queuedRunsOf == null ? Map.of() : Map.copyOf(queuedRunsOf);
+  }
+
+  /** The queued-runs quota of {@code tenantId}: its override, or the default. */
+  public int queuedRunsOf(String tenantId) {
+    return queuedRunsOf.getOrDefault(tenantId, queuedRunsPerTenant);
+  }
+}

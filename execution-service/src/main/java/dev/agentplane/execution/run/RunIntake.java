@@ -50,6 +50,7 @@ public class RunIntake {
   private final TransactionOperations<Connection> transactions;
   private final LoopSettings loop;
   private final TenantQuotas quotas;
+  private final IntakeAdmission admission;
 
   RunIntake(
       RunRepository runs,
@@ -58,7 +59,8 @@ public class RunIntake {
       AgentResolutions registry,
       TransactionOperations<Connection> transactions,
       LoopSettings loop,
-      TenantQuotas quotas) {
+      TenantQuotas quotas,
+      IntakeAdmission admission) {
     this.runs = runs;
     this.events = events;
     this.dispatch = dispatch;
@@ -66,6 +68,7 @@ public class RunIntake {
     this.transactions = transactions;
     this.loop = loop;
     this.quotas = quotas;
+    this.admission = admission;
   }
 
   /**
@@ -76,10 +79,21 @@ public class RunIntake {
    *     cannot run in that mode
    * @throws ValidationFailedException when the agent does not exist or the input does not match
    * @throws TooManyRequestsException when the tenant has its quota of queued runs ({@link
-   *     TenantQuotas}); nothing is written
+   *     TenantQuotas}), or the caller or its tenant has its cap of requests in flight ({@link
+   *     IntakeAdmission}); nothing is written
    */
   public Accepted accept(TenantPrincipal caller, RunCommand command, Parent parent) {
     RunAccess.mayStart(caller, command.mode());
+    if (parent != null) {
+      // A child run is its parent's tool call, made by a worker: never refused for the crowd.
+      return acceptAdmitted(caller, command, parent);
+    }
+    try (IntakeAdmission.Admitted admitted = admission.admit(caller)) {
+      return acceptAdmitted(caller, command, null);
+    }
+  }
+
+  private Accepted acceptAdmitted(TenantPrincipal caller, RunCommand command, Parent parent) {
     String fingerprint = command.fingerprint();
     if (command.idempotencyKey() != null) {
       var earlier =

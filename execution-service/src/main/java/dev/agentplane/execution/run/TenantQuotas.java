@@ -10,16 +10,21 @@ import java.util.UUID;
 
 /**
  * Per-tenant quotas ({@link QuotaSettings}): queued runs, checked at intake, and running top-level
- * runs, checked by each claim. The counts take no lock, so they are soft by the tenant's requests
- * in flight at the same instant: intakes committing together (at most the connection pool) may each
- * count one below the queued quota, claims committing together may each count one below the running
- * quota. Decision: a first version serialized each tenant's counts on an advisory lock and was
- * exact, but the waiting intakes and claims held connections and worker slots, so a flooding
- * tenant's own queue stalled everyone else's intake and runs (the noisy-neighbour benchmark: the
- * quiet tenant's runs waited 20 s for their first step).
+ * runs, checked by each claim.
+ *
+ * <p>The running quota is exact across instances: each claim counts under a per-tenant advisory
+ * lock, taken without waiting ({@link #tryLockRunningQuotaOfTenantOf}); a claim that finds it held
+ * is tried again a few milliseconds later. The queued count takes no lock, so intakes committing at
+ * the same instant (at most the connection pool) may each count one below the quota. Decision: a
+ * first version waited for the lock in both places; the waiting intakes and claims of a flooding
+ * tenant then held database connections and worker slots, and stalled every other tenant (the
+ * noisy-neighbour benchmark: the quiet tenant's runs waited 20 s for their first step).
  */
 @Singleton
 public class TenantQuotas {
+
+  // The advisory lock namespace (first key of the two-key form) of the running quota's locks.
+  private static final int RUNNING_QUOTA_LOCKS = 0x52554e4e;
 
   private final JdbcOperations jdbc;
   private final QuotaSettings settings;
@@ -37,7 +42,7 @@ public class TenantQuotas {
    * @throws TooManyRequestsException over the quota
    */
   public void admitQueued(String tenantId) {
-    int quota = settings.queuedRunsPerTenant();
+    int quota = settings.queuedRunsOf(tenantId);
     if (quota <= 0) {
       return;
     }
@@ -68,6 +73,31 @@ public class TenantQuotas {
   /** The running quota, 0 when off; the claim's own SQL compares against it. */
   public int runningQuota() {
     return Math.max(0, settings.runningRunsPerTenant());
+  }
+
+  /**
+   * In a claim's transaction, before the claim's update: takes the run's tenant's running-quota
+   * lock if it is free, so that the update's count of the tenant's running runs cannot miss a claim
+   * committing beside it. False when another claim of the tenant holds it (the claim should be
+   * tried again shortly); true at once for a child run, which the quota does not count, and when
+   * the quota is off.
+   */
+  public boolean tryLockRunningQuotaOfTenantOf(UUID runId) {
+    if (runningQuota() == 0) {
+      return true;
+    }
+    return jdbc.prepareStatement(
+        """
+        SELECT pg_try_advisory_xact_lock(?, hashtext(tenant_id)) FROM run
+        WHERE id = ? AND parent_run_id IS NULL
+        """,
+        statement -> {
+          statement.setInt(1, RUNNING_QUOTA_LOCKS);
+          statement.setObject(2, runId);
+          try (ResultSet rows = statement.executeQuery()) {
+            return !rows.next() || rows.getBoolean(1);
+          }
+        });
   }
 
   /**

@@ -27,13 +27,20 @@ import org.junit.jupiter.api.TestInstance;
 class TenantQuotasIT extends ExecutionTestSupport {
 
   private static final Duration OVERLAP_TOLERANCE = Duration.ofMillis(100);
+  // A tenant on a larger tier: its queued-runs quota is overridden to 5.
+  private static final String ROOMY = newTenant();
 
   @Override
   protected Map<String, String> settings() {
     return Map.of(
-        "agentplane.execution.quotas.queued-runs-per-tenant", "3",
-        "agentplane.execution.quotas.running-runs-per-tenant", "1",
-        "agentplane.execution.quotas.retry-after", "7s");
+        "agentplane.execution.quotas.queued-runs-per-tenant",
+        "3",
+        "agentplane.execution.quotas.running-runs-per-tenant",
+        "1",
+        "agentplane.execution.quotas.retry-after",
+        "7s",
+        "agentplane.execution.quotas.queued-runs-of." + ROOMY,
+        "5");
   }
 
   @Test
@@ -83,6 +90,27 @@ class TenantQuotasIT extends ExecutionTestSupport {
     Reply again = api().post("/v1/runs", busyToken, "{\"agent\":\"napper\",\"input\":{}}");
     assertThat(again.status()).as("the queue drained, so the quota admits again").isEqualTo(202);
     runs().awaitEnd(busyToken, again.body(), Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aTenantsOwnQueuedQuotaOverridesTheDefault() {
+    registry.activeNapper(ROOMY);
+    String token = operator(ROOMY);
+    JsonNode first = start(token, "{\"agent\":\"napper\",\"input\":{}}");
+    runs().awaitStatus(token, first, "running", Duration.ofSeconds(20));
+    List<JsonNode> queued = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      queued.add(start(token, "{\"agent\":\"napper\",\"input\":{}}"));
+    }
+
+    Reply refused = api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}");
+
+    assertThat(refused.status()).as(refused.raw()).isEqualTo(429);
+    assertThat(refused.problemSlug()).isEqualTo("queued-runs-quota");
+    assertThat(listedIds(token, "limit=100")).hasSize(6);
+    for (JsonNode run : queued) {
+      runs().awaitEnd(token, run, Duration.ofSeconds(60));
+    }
   }
 
   private static String path(JsonNode run) {
