@@ -104,6 +104,9 @@ public final class BenchStack implements AutoCloseable {
         ServiceProcess.launch(
             ServiceSpec.execution("execution", executionDatabase, registry.uri(), approval.uri())
                 .property("agentplane.execution.loop.delta-flush-every", DELTA_FLUSH_EVERY)
+                .property(
+                    "agentplane.execution.quotas.queued-runs-of." + BenchTenant.PARKING_TENANT,
+                    "20000")
                 .jvm(jvmOf("execution")));
     ServiceProcess gateway =
         ServiceProcess.launch(

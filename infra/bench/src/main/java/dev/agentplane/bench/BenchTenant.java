@@ -25,6 +25,17 @@ public final class BenchTenant {
     this.gateway = gateway;
   }
 
+  /**
+   * The tenant of scenario 6, which parks 10,000 runs for approval on purpose: the stack gives it a
+   * queued-runs quota above the default's 1,000 ({@link BenchStack}), as a tenant on a larger tier.
+   */
+  public static final String PARKING_TENANT = "paused-parking";
+
+  /** The tenant {@code id} itself, for a tenant the stack is configured for. */
+  public static BenchTenant withId(String id, BenchStack stack) {
+    return new BenchTenant(id, stack.gatewayApi());
+  }
+
   /** A fresh tenant whose id starts with {@code name}. */
   public static BenchTenant named(String name, BenchStack stack) {
     return new BenchTenant(

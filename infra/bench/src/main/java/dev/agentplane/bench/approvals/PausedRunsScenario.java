@@ -44,7 +44,7 @@ public final class PausedRunsScenario implements Scenario {
   @Override
   public ScenarioReport run(BenchStack stack, BenchSettings settings) throws Exception {
     ScenarioReport report = new ScenarioReport(id(), title());
-    BenchTenant tenant = BenchTenant.named("paused", stack);
+    BenchTenant tenant = BenchTenant.withId(BenchTenant.PARKING_TENANT, stack);
     GatedAgent.register(tenant, stack);
     RunLedger ledger = new RunLedger(stack);
     int waiting = settings.count(10_000);
