@@ -27,8 +27,8 @@ public record QuotaSettings(
     @Bindable(defaultValue = "1000") int queuedRunsPerTenant,
     @Bindable(defaultValue = "32") int runningRunsPerTenant,
     @Bindable(defaultValue = "5s") Duration retryAfter,
-    @Bindable(defaultValue = "8") int intakesInFlightPerPrincipal,
-    @Bindable(defaultValue = "12") int intakesInFlightPerTenant,
+    @Bindable(defaultValue = "16") int intakesInFlightPerPrincipal,
+    @Bindable(defaultValue = "24") int intakesInFlightPerTenant,
     Map<String, Integer> queuedRunsOf) {
 
   public QuotaSettings {
