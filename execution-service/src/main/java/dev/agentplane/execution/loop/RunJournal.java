@@ -81,9 +81,11 @@ public class RunJournal {
   /**
    * A claim's outcome: the claimed run, or none; {@code contended} when another claim of the same
    * tenant was deciding on the tenant's running quota at that moment, so this one decided nothing
-   * and should be tried again shortly.
+   * and should be tried again shortly; {@code heldForTenant}, the tenant whose running quota kept
+   * this queued top-level run from being claimed (null otherwise): it should be offered again when
+   * one of that tenant's runs stops.
    */
-  public record Claim(Optional<Run> run, boolean contended) {}
+  public record Claim(Optional<Run> run, boolean contended, String heldForTenant) {}
 
   /**
    * Claims a run that is queued, or running under a lease that ran out: the epoch goes up by one,
@@ -110,10 +112,11 @@ public class RunJournal {
     int runningQuota = quotas.runningQuota();
     return transactions.executeWrite(
         status -> {
-          if (!quotas.tryLockRunningQuotaOfTenantOf(runId)) {
-            return new Claim(Optional.empty(), true);
+          TenantQuotas.QuotaLock lock = quotas.tryLockRunningQuota(runId);
+          if (lock.contended()) {
+            return new Claim(Optional.empty(), true, null);
           }
-          return new Claim(
+          Optional<Run> claimed =
               jdbc.prepareStatement(
                   """
                   UPDATE run SET epoch = epoch + 1, lease_owner = ?,
@@ -141,10 +144,12 @@ public class RunJournal {
                     statement.setInt(4, runningQuota);
                     statement.setInt(5, runningQuota);
                     statement.setInt(6, runningQuota);
-                    List<Run> claimed = RunRepository.rows(statement.executeQuery());
-                    return claimed.stream().findFirst();
-                  }),
-              false);
+                    return RunRepository.rows(statement.executeQuery()).stream().findFirst();
+                  });
+          // A queued top-level run that is not claimed, its lock held: the quota was full (or
+          // another instance claimed it a moment ago, which a later offer finds out).
+          boolean held = claimed.isEmpty() && lock.queuedTopLevel();
+          return new Claim(claimed, false, held ? lock.tenantId() : null);
         });
   }
 

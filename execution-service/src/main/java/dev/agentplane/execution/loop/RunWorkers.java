@@ -12,6 +12,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,6 +20,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -49,6 +51,10 @@ public class RunWorkers implements EagerStart {
   // more when that worker is done, since no dispatch message may follow to offer it later.
   private final Map<UUID, Boolean> offered = new ConcurrentHashMap<>();
   private final Map<UUID, ActiveRun> active = new ConcurrentHashMap<>();
+  // Per tenant, the runs its running quota kept from a claim here, oldest first: each run of the
+  // tenant that stops here hands its place to the first of them. Without it a held run waited for
+  // the sweeper while newer runs took the places that came free.
+  private final Map<String, Deque<UUID>> heldByTenant = new ConcurrentHashMap<>();
   private volatile boolean accepting = true;
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(
@@ -194,8 +200,25 @@ public class RunWorkers implements EagerStart {
     }
   }
 
-  /** A run of the tenant stopped running here: the run its running quota held back may start. */
+  /** Keeps a run the tenant's running quota held back, oldest first, for its next free place. */
+  private void holdForTenant(String tenantId, UUID runId) {
+    Deque<UUID> held = heldByTenant.computeIfAbsent(tenantId, id -> new ConcurrentLinkedDeque<>());
+    if (held.size() < settings.backlog()) {
+      held.addLast(runId);
+    }
+  }
+
+  /**
+   * A run of the tenant stopped running here: the run its running quota held back longest here may
+   * start, or else the tenant's oldest queued run (held back on another instance, say).
+   */
   private void offerNextQueuedOf(String tenantId) {
+    Deque<UUID> held = heldByTenant.get(tenantId);
+    UUID next = held == null ? null : held.pollFirst();
+    if (next != null) {
+      offer(next);
+      return;
+    }
     try {
       quotas.nextQueued(tenantId).ifPresent(this::offer);
     } catch (RuntimeException e) {
@@ -220,6 +243,9 @@ public class RunWorkers implements EagerStart {
       return true;
     }
     if (claim.run().isEmpty()) {
+      if (claim.heldForTenant() != null) {
+        holdForTenant(claim.heldForTenant(), runId);
+      }
       return true;
     }
     Run run = claim.run().get();

@@ -13,11 +13,11 @@ import java.util.UUID;
  * runs, checked by each claim.
  *
  * <p>The running quota is exact across instances: each claim counts under a per-tenant advisory
- * lock, taken without waiting ({@link #tryLockRunningQuotaOfTenantOf}); a claim that finds it held
- * is tried again a few milliseconds later. The queued count takes no lock, so intakes committing at
- * the same instant (at most the connection pool) may each count one below the quota. Decision: a
- * first version waited for the lock in both places; the waiting intakes and claims of a flooding
- * tenant then held database connections and worker slots, and stalled every other tenant (the
+ * lock, taken without waiting ({@link #tryLockRunningQuota}); a claim that finds it held is tried
+ * again a few milliseconds later. The queued count takes no lock, so intakes committing at the same
+ * instant (at most the connection pool) may each count one below the quota. Decision: a first
+ * version waited for the lock in both places; the waiting intakes and claims of a flooding tenant
+ * then held database connections and worker slots, and stalled every other tenant (the
  * noisy-neighbour benchmark: the quiet tenant's runs waited 20 s for their first step).
  */
 @Singleton
@@ -76,26 +76,39 @@ public class TenantQuotas {
   }
 
   /**
+   * What a claim learns while taking its run's tenant's running-quota lock: whether another claim
+   * of the tenant held it ({@code contended}: the claim should be tried again shortly), and, for a
+   * top-level run, its tenant and whether it waits queued (so that a claim refusing it can tell the
+   * quota held it back).
+   */
+  public record QuotaLock(boolean contended, String tenantId, boolean queuedTopLevel) {
+
+    static final QuotaLock NOT_COUNTED = new QuotaLock(false, null, false);
+  }
+
+  /**
    * In a claim's transaction, before the claim's update: takes the run's tenant's running-quota
    * lock if it is free, so that the update's count of the tenant's running runs cannot miss a claim
-   * committing beside it. False when another claim of the tenant holds it (the claim should be
-   * tried again shortly); true at once for a child run, which the quota does not count, and when
+   * committing beside it. Nothing to take for a child run, which the quota does not count, or when
    * the quota is off.
    */
-  public boolean tryLockRunningQuotaOfTenantOf(UUID runId) {
+  public QuotaLock tryLockRunningQuota(UUID runId) {
     if (runningQuota() == 0) {
-      return true;
+      return QuotaLock.NOT_COUNTED;
     }
     return jdbc.prepareStatement(
         """
-        SELECT pg_try_advisory_xact_lock(?, hashtext(tenant_id)) FROM run
-        WHERE id = ? AND parent_run_id IS NULL
+        SELECT pg_try_advisory_xact_lock(?, hashtext(tenant_id)), tenant_id, status = 'queued'
+        FROM run WHERE id = ? AND parent_run_id IS NULL
         """,
         statement -> {
           statement.setInt(1, RUNNING_QUOTA_LOCKS);
           statement.setObject(2, runId);
           try (ResultSet rows = statement.executeQuery()) {
-            return !rows.next() || rows.getBoolean(1);
+            if (!rows.next()) {
+              return QuotaLock.NOT_COUNTED;
+            }
+            return new QuotaLock(!rows.getBoolean(1), rows.getString(2), rows.getBoolean(3));
           }
         });
   }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 class TenantQuotasIT extends ExecutionTestSupport {
 
   private static final Duration OVERLAP_TOLERANCE = Duration.ofMillis(100);
+  private static final Duration HANDOFF_WITHIN = Duration.ofSeconds(5);
   // A tenant on a larger tier: its queued-runs quota is overridden to 5.
   private static final String ROOMY = newTenant();
 
@@ -84,7 +85,9 @@ class TenantQuotasIT extends ExecutionTestSupport {
       Instant nextStart = Instant.parse(ended.get(i).path("startedAt").asText());
       assertThat(nextStart)
           .as("run %d started only once run %d stopped running", i + 1, i)
-          .isAfterOrEqualTo(previousEnd.minus(OVERLAP_TOLERANCE));
+          .isAfterOrEqualTo(previousEnd.minus(OVERLAP_TOLERANCE))
+          .as("run %d was handed run %d's place, not left for the sweeper (15 s)", i + 1, i)
+          .isBefore(previousEnd.plus(HANDOFF_WITHIN));
     }
 
     Reply again = api().post("/v1/runs", busyToken, "{\"agent\":\"napper\",\"input\":{}}");
