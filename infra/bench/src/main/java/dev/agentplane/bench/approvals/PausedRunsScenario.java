@@ -61,6 +61,19 @@ public final class PausedRunsScenario implements Scenario {
     ProcessCpu.Sample before = cpu.sample();
     RunLoad load = new RunLoad(stack.execution().uri(), tenant.admin(), GatedAgent.RUN_REQUEST);
     load.submit(PARK_RATE, Duration.ofMillis(Math.round(waiting * 1000 / PARK_RATE)));
+    // Requests the intake's in-flight caps refused (429) are sent again at half the rate, as a
+    // client honouring Retry-After would, until the whole 10,000 wait.
+    for (int round = 0; round < 3 && load.accepted().size() < waiting; round++) {
+      int missing = waiting - load.accepted().size();
+      load.submit(PARK_RATE / 2, Duration.ofMillis(Math.round(missing * 1000 / (PARK_RATE / 2))));
+    }
+    if (load.refused() > 0) {
+      report.note(
+          load.refused()
+              + " submissions were refused and sent again (first: "
+              + load.firstRefusal()
+              + ")");
+    }
     ledger.awaitInStatus(
         tenant.id(), "waiting_approval", load.accepted().size(), Duration.ofMinutes(3));
     report.cpu("parking", "run", cpu.sample().millisPerOperation(before, load.accepted().size()));
