@@ -43,15 +43,6 @@ public record WebhookSettings(
     @Bindable(defaultValue = "true") boolean dispatcherEnabled) {
 
   public WebhookSettings {
-    // An unset AGENTPLANE_WEBHOOK_ALLOWED_HOSTS leaves an empty entry behind: not a host.
-    allowedHosts =
-        allowedHosts == null
-            ? List.of()
-            : allowedHosts.stream()
-                .filter(h -> h != null && !h.isBlank())
-                .map(String::trim)
-                .toList();
-    allowedPorts = allowedPorts == null ? List.of() : List.copyOf(allowedPorts);
     retrySchedule = List.copyOf(retrySchedule);
   }
 

@@ -15,17 +15,4 @@ import java.util.List;
  */
 @ConfigurationProperties("agentplane.execution.outbound")
 public record OutboundSettings(
-    @Bindable(defaultValue = "") List<String> allowedHosts, @Nullable List<Integer> allowedPorts) {
-
-  public OutboundSettings {
-    // An unset environment variable leaves an empty entry behind: not a host.
-    allowedHosts =
-        allowedHosts == null
-            ? List.of()
-            : allowedHosts.stream()
-                .filter(h -> h != null && !h.isBlank())
-                .map(String::trim)
-                .toList();
-    allowedPorts = allowedPorts == null ? List.of() : List.copyOf(allowedPorts);
-  }
-}
+    @Bindable(defaultValue = "") List<String> allowedHosts, @Nullable List<Integer> allowedPorts) {}

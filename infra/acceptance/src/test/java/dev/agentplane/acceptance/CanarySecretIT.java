@@ -10,7 +10,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.agentplane.acceptance.LeakSearch.Observed;
 import dev.agentplane.acceptance.RunEventConsumer.ReceivedEvent;
-import dev.agentplane.acceptance.WebhookReceiver.Delivery;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.ServiceProcess;
@@ -176,7 +175,7 @@ class CanarySecretIT {
             "{\"agent\":\"" + AGENT + "\",\"mode\":\"debug\",\"input\":\"Look the customer up\"}");
     try (SseStream live = runs.watch(tenant.builder(), runId, null)) {
       assertThat(live.status()).isEqualTo(200);
-      SseEvent gate = nextNamed(live, "tool.approval_requested");
+      SseEvent gate = live.nextNamed("tool.approval_requested", SOON);
       String approvalId = gate.path("approvalId").asText();
       approvals.awaitRequest(tenant.approver(), approvalId);
       approvals.decide(tenant.approver(), approvalId, "{\"decision\":\"approve\"}");
@@ -204,7 +203,12 @@ class CanarySecretIT {
         runs.start(tenant.operator(), "{\"agent\":\"" + AGENT + "\",\"input\":\"Look it up\"}");
     runs.awaitStatus(tenant.operator(), runId, "waiting_approval");
     String approvalId =
-        awaitDelivery(inbox, "approval.requested", runId).json().path("data").path("id").asText();
+        inbox
+            .awaitDelivery("approval.requested", runId, SOON)
+            .json()
+            .path("data")
+            .path("id")
+            .asText();
     String decision =
         "{\"approvalId\":\""
             + approvalId
@@ -244,7 +248,7 @@ class CanarySecretIT {
    */
   private void awaitTheRunsSettled(WebhookReceiver inbox, List<String> runIds) {
     for (String runId : runIds) {
-      awaitDelivery(inbox, "approval.decided", runId);
+      inbox.awaitDelivery("approval.decided", runId, SOON);
       await("run " + runId + "'s last event on Kafka")
           .atMost(SOON)
           .pollInterval(Duration.ofMillis(200))
@@ -579,29 +583,6 @@ class CanarySecretIT {
             + "'tools':[{'name':'"
             + TOOL
             + "','version':'active'}]}");
-  }
-
-  private static Delivery awaitDelivery(WebhookReceiver inbox, String type, String runId) {
-    return await(type + " for run " + runId + " at the tenant's webhook endpoint")
-        .atMost(SOON)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () ->
-                inbox.deliveries().stream()
-                    .filter(delivery -> delivery.type().equals(type))
-                    .filter(delivery -> delivery.body().contains(runId))
-                    .findFirst(),
-            found -> found.isPresent())
-        .orElseThrow();
-  }
-
-  private static SseEvent nextNamed(SseStream stream, String name) {
-    while (true) {
-      SseEvent event = stream.next(SOON);
-      if (event.name().equals(name)) {
-        return event;
-      }
-    }
   }
 
   private static String randomHex() {

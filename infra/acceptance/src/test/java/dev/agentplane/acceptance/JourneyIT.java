@@ -189,7 +189,7 @@ class JourneyIT {
       try (SseStream live = runs.watch(tenant.builder(), debugRunId, null)) {
         assertThat(live.status()).isEqualTo(200);
         assertThat(live.contentType()).startsWith("text/event-stream");
-        SseEvent gate = nextNamed(live, "tool.approval_requested");
+        SseEvent gate = live.nextNamed("tool.approval_requested", SOON);
         assertThat(gate.path("toolName").asText()).isEqualTo(CRM_TOOL);
         assertThat(names(live.received()))
             .containsSubsequence(
@@ -257,7 +257,7 @@ class JourneyIT {
           runs.start(tenant.operator(), "{\"agent\":\"" + AGENT + "\",\"input\":" + input() + "}");
       runs.awaitStatus(tenant.operator(), productionRunId, "waiting_approval");
 
-      Delivery announced = awaitDelivery("approval.requested", productionRunId);
+      Delivery announced = inbox.awaitDelivery("approval.requested", productionRunId, SOON);
       assertThat(announced.signedWith(webhookSecret))
           .as("signed with the tenant's secret")
           .isTrue();
@@ -274,7 +274,8 @@ class JourneyIT {
      */
     private void theDecisionComesBackAsASignedWebhookWithEditedArguments() {
       String approvalId =
-          awaitDelivery("approval.requested", productionRunId)
+          inbox
+              .awaitDelivery("approval.requested", productionRunId, SOON)
               .json()
               .path("data")
               .path("id")
@@ -331,7 +332,7 @@ class JourneyIT {
       assertThat(usage.body().path("totalTokens").asLong())
           .isGreaterThanOrEqualTo(run.path("usage").path("totalTokens").asLong());
 
-      Delivery decidedNotice = awaitDelivery("approval.decided", productionRunId);
+      Delivery decidedNotice = inbox.awaitDelivery("approval.decided", productionRunId, SOON);
       assertThat(decidedNotice.signedWith(webhookSecret)).isTrue();
       assertThat(decidedNotice.json().path("data").path("finalArguments").path("amount").asInt())
           .isEqualTo(30);
@@ -403,30 +404,6 @@ class JourneyIT {
 
     private static String input() {
       return "{\"customer\":\"c-42\",\"quantity\":3}";
-    }
-
-    /** The tenant's endpoint's delivery of {@code type} about {@code runId}, once it arrived. */
-    private Delivery awaitDelivery(String type, String runId) {
-      return await(type + " for run " + runId + " at the tenant's webhook endpoint")
-          .atMost(SOON)
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () ->
-                  inbox.deliveries().stream()
-                      .filter(delivery -> delivery.type().equals(type))
-                      .filter(delivery -> delivery.body().contains(runId))
-                      .findFirst(),
-              found -> found.isPresent())
-          .orElseThrow();
-    }
-  }
-
-  private static SseEvent nextNamed(SseStream stream, String name) {
-    while (true) {
-      SseEvent event = stream.next(SOON);
-      if (event.name().equals(name)) {
-        return event;
-      }
     }
   }
 

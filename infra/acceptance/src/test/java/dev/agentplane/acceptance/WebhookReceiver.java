@@ -1,5 +1,7 @@
 package dev.agentplane.acceptance;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -9,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -71,6 +74,21 @@ public final class WebhookReceiver implements AutoCloseable {
   }
 
   /** Every delivery so far, in arrival order. */
+  /** This endpoint's delivery of {@code type} about {@code runId}, once it arrived. */
+  public Delivery awaitDelivery(String type, String runId, Duration within) {
+    return await(type + " for run " + runId + " at the tenant's webhook endpoint")
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                deliveries().stream()
+                    .filter(delivery -> delivery.type().equals(type))
+                    .filter(delivery -> delivery.body().contains(runId))
+                    .findFirst(),
+            found -> found.isPresent())
+        .orElseThrow();
+  }
+
   public List<Delivery> deliveries() {
     return List.copyOf(deliveries);
   }

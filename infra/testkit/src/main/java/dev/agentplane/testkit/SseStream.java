@@ -141,6 +141,18 @@ public final class SseStream implements AutoCloseable {
   }
 
   /**
+   * The next event named {@code name}, skipping the others; each must come within {@code within}.
+   */
+  public SseEvent nextNamed(String name, Duration within) {
+    while (true) {
+      SseEvent event = next(within);
+      if (event.name().equals(name)) {
+        return event;
+      }
+    }
+  }
+
+  /**
    * Waits at most {@code within} for the server to close the stream; returns every event the stream
    * carried, in order.
    *

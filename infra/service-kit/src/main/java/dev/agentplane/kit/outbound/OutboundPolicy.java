@@ -34,19 +34,27 @@ public record OutboundPolicy(
 
   public OutboundPolicy {
     allowedPorts = Set.copyOf(allowedPorts);
-    allowedHosts = List.copyOf(allowedHosts);
+    // Hosts come from configuration, where an unset environment variable leaves an empty entry
+    // behind: not a host.
+    allowedHosts =
+        allowedHosts.stream().filter(h -> h != null && !h.isBlank()).map(String::trim).toList();
   }
 
-  /** The standard ports plus {@code extraPorts}, the system resolver. */
+  /** The standard ports plus {@code extraPorts}, the system resolver; null lists are empty. */
   public static OutboundPolicy of(Collection<Integer> extraPorts, List<String> allowedHosts) {
     return of(extraPorts, allowedHosts, HostResolver.SYSTEM);
   }
 
-  /** The standard ports plus {@code extraPorts}. */
+  /** The standard ports plus {@code extraPorts}; null lists are empty. */
   public static OutboundPolicy of(
       Collection<Integer> extraPorts, List<String> allowedHosts, HostResolver resolver) {
     Set<Integer> ports = new TreeSet<>(STANDARD_PORTS);
-    ports.addAll(extraPorts);
+    if (extraPorts != null) {
+      ports.addAll(extraPorts);
+    }
+    if (allowedHosts == null) {
+      return new OutboundPolicy(ports, List.of(), resolver);
+    }
     return new OutboundPolicy(ports, allowedHosts, resolver);
   }
 
