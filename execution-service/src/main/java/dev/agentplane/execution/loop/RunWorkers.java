@@ -12,15 +12,15 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedSet;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -54,7 +54,7 @@ public class RunWorkers implements EagerStart {
   // Per tenant, the runs its running quota kept from a claim here, oldest first: each run of the
   // tenant that stops here hands its place to the first of them. Without it a held run waited for
   // the sweeper while newer runs took the places that came free.
-  private final Map<String, Deque<UUID>> heldByTenant = new ConcurrentHashMap<>();
+  private final Map<String, SequencedSet<UUID>> heldByTenant = new ConcurrentHashMap<>();
   private volatile boolean accepting = true;
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(
@@ -200,11 +200,16 @@ public class RunWorkers implements EagerStart {
     }
   }
 
-  /** Keeps a run the tenant's running quota held back, oldest first, for its next free place. */
+  /**
+   * Keeps a run the tenant's running quota held back, in the order first held, for its next free
+   * place; a run held again (offered by the sweeper, say) keeps its place.
+   */
   private void holdForTenant(String tenantId, UUID runId) {
-    Deque<UUID> held = heldByTenant.computeIfAbsent(tenantId, id -> new ConcurrentLinkedDeque<>());
-    if (held.size() < settings.backlog()) {
-      held.addLast(runId);
+    SequencedSet<UUID> held = heldByTenant.computeIfAbsent(tenantId, id -> new LinkedHashSet<>());
+    synchronized (held) {
+      if (held.size() < settings.backlog()) {
+        held.add(runId);
+      }
     }
   }
 
@@ -213,8 +218,13 @@ public class RunWorkers implements EagerStart {
    * start, or else the tenant's oldest queued run (held back on another instance, say).
    */
   private void offerNextQueuedOf(String tenantId) {
-    Deque<UUID> held = heldByTenant.get(tenantId);
-    UUID next = held == null ? null : held.pollFirst();
+    SequencedSet<UUID> held = heldByTenant.get(tenantId);
+    UUID next = null;
+    if (held != null) {
+      synchronized (held) {
+        next = held.isEmpty() ? null : held.removeFirst();
+      }
+    }
     if (next != null) {
       offer(next);
       return;
