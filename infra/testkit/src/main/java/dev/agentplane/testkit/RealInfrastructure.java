@@ -16,9 +16,10 @@ public interface RealInfrastructure extends TestPropertyProvider {
     TestPostgres.TestDatabase database =
         TestPostgres.get().createDatabase(getClass().getSimpleName());
     return Map.of(
-        "datasources.default.url", database.jdbcUrl(),
-        "datasources.default.username", database.user(),
-        "datasources.default.password", database.password(),
+        // The schema owner: it migrates; the services log in as the roles the migrations create.
+        "agentplane.db.url", database.jdbcUrl(),
+        "agentplane.db.user", database.user(),
+        "agentplane.db.password", database.password(),
         "kafka.bootstrap.servers", kafka.join().bootstrapServers(),
         "agentplane.jwt.secret", TestTokens.SECRET,
         // Never the service's real port: tests run beside a devstack and beside each other.

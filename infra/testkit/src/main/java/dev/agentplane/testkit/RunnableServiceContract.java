@@ -15,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -59,9 +60,9 @@ public abstract class RunnableServiceContract implements RealInfrastructure {
     List<String> tables = new ArrayList<>();
     try (Connection connection =
             DriverManager.getConnection(
-                context.getRequiredProperty("datasources.default.url", String.class),
-                context.getProperty("datasources.default.username", String.class).orElse(""),
-                context.getProperty("datasources.default.password", String.class).orElse(""));
+                context.getRequiredProperty("agentplane.db.url", String.class),
+                context.getProperty("agentplane.db.user", String.class).orElse(""),
+                context.getProperty("agentplane.db.password", String.class).orElse(""));
         var statement =
             connection.prepareStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ?")) {
@@ -73,6 +74,53 @@ public abstract class RunnableServiceContract implements RealInfrastructure {
       }
     }
     assertThat(tables).contains("outbox_event", "processed_event", "flyway_schema_history");
+  }
+
+  /**
+   * The service's tables that hold no tenant's data (and so no row-level security policy), each for
+   * a reason its README gives. None by default.
+   */
+  protected Set<String> tablesWithoutTenants() {
+    return Set.of();
+  }
+
+  @Test
+  void protectsEveryTenantTableWithRowLevelSecurity() throws Exception {
+    RowLevelSecurityProbe probe = RowLevelSecurityProbe.of(context);
+
+    assertThat(probe.tables()).contains("outbox_event", "processed_event");
+    assertThat(probe.tablesLackingAPolicy(tablesWithoutTenants()))
+        .as("tables without tenant_id, forced row-level security and the tenant_isolation policy")
+        .isEmpty();
+  }
+
+  @Test
+  void logsInAsARoleThatIsNeitherOwnerNorExemptFromRowLevelSecurity() throws Exception {
+    String applicationRole =
+        context.getRequiredProperty("datasources.default.username", String.class);
+    try (Connection connection =
+            DriverManager.getConnection(
+                context.getRequiredProperty("agentplane.db.url", String.class),
+                context.getProperty("agentplane.db.user", String.class).orElse(""),
+                context.getProperty("agentplane.db.password", String.class).orElse(""));
+        var statement =
+            connection.prepareStatement(
+                """
+                SELECT r.rolsuper, r.rolbypassrls,
+                       EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                WHERE n.nspname = ? AND pg_get_userbyid(c.relowner) = r.rolname)
+                  FROM pg_roles r WHERE r.rolname = ?
+                """)) {
+      statement.setString(
+          1, context.getRequiredProperty("agentplane.service.schema", String.class));
+      statement.setString(2, applicationRole);
+      try (ResultSet role = statement.executeQuery()) {
+        assertThat(role.next()).as("role %s exists", applicationRole).isTrue();
+        assertThat(role.getBoolean(1)).as("superuser").isFalse();
+        assertThat(role.getBoolean(2)).as("bypassrls").isFalse();
+        assertThat(role.getBoolean(3)).as("owns a table of the schema").isFalse();
+      }
+    }
   }
 
   @Test

@@ -85,7 +85,10 @@ public final class TestPostgres {
                     }
                   },
                   "test-postgres-stop"));
-      return new TestPostgres(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "");
+      // The user goes beside the URL, not in it: a user named in the URL would win over the one a
+      // service logs in as (its application and jobs roles), and every login would be the owner.
+      return new TestPostgres(
+          "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres", "postgres", "");
     } catch (IOException e) {
       throw new UncheckedIOException("Could not start embedded PostgreSQL", e);
     }

@@ -2,6 +2,7 @@ package dev.agentplane.kit.consumer;
 
 import dev.agentplane.contracts.EventEnvelope;
 import dev.agentplane.kit.correlation.Correlation;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.cloudevents.CloudEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Value;
@@ -97,16 +98,19 @@ public final class IdempotentConsumer {
     for (int attempt = 1; ; attempt++) {
       try {
         boolean firstDelivery =
-            transactions.executeWrite(
-                status -> {
-                  if (processedEvents.recordFirstDelivery(
-                          consumer, event.getId(), tenant, record.topic())
-                      == 0) {
-                    return false;
-                  }
-                  runHandler(handler, event);
-                  return true;
-                });
+            TenantScope.call(
+                tenant,
+                () ->
+                    transactions.executeWrite(
+                        status -> {
+                          if (processedEvents.recordFirstDelivery(
+                                  consumer, event.getId(), tenant, record.topic())
+                              == 0) {
+                            return false;
+                          }
+                          runHandler(handler, event);
+                          return true;
+                        }));
         count(consumer, firstDelivery ? Outcome.PROCESSED : Outcome.DUPLICATE);
         return firstDelivery ? Outcome.PROCESSED : Outcome.DUPLICATE;
       } catch (PoisonMessageException e) {

@@ -2,6 +2,7 @@ package dev.agentplane.kit.outbox;
 
 import dev.agentplane.kit.correlation.Correlation;
 import dev.agentplane.kit.kafka.KafkaEventProducer;
+import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,6 +10,7 @@ import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.runtime.server.event.ServerStartupEvent;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -64,7 +66,7 @@ public final class OutboxRelay implements ApplicationEventListener<ServerStartup
 
   OutboxRelay(
       OutboxRepository repository,
-      TransactionOperations<Connection> transactions,
+      @Named(JobsDataSource.NAME) TransactionOperations<Connection> transactions,
       KafkaEventProducer producer,
       OutboxSettings settings,
       MeterRegistry meters) {

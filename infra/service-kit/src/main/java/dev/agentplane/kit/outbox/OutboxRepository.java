@@ -1,13 +1,19 @@
 package dev.agentplane.kit.outbox;
 
+import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.data.annotation.Query;
+import io.micronaut.data.annotation.Repository;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.GenericRepository;
 import java.util.List;
 
-/** SQL of the outbox table; every statement runs in the caller's transaction. */
+/**
+ * SQL of the relay over the outbox table, which it reads across tenants: through the {@code jobs}
+ * datasource. Every statement runs in the caller's transaction.
+ */
 @JdbcRepository(dialect = Dialect.POSTGRES)
+@Repository(JobsDataSource.NAME)
 interface OutboxRepository extends GenericRepository<OutboxRow, Long> {
 
   /**

@@ -9,13 +9,17 @@ import dev.agentplane.contracts.RunEvent;
 import dev.agentplane.contracts.RunMode;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.kit.correlation.Correlation;
+import dev.agentplane.kit.tenancy.JobsDataSource;
+import dev.agentplane.kit.tenancy.TenantScope;
 import dev.agentplane.testkit.RealInfrastructure;
 import dev.agentplane.testkit.TestKafka;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.transaction.TransactionCallback;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
+import jakarta.inject.Named;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -42,11 +46,16 @@ class OutboxIT implements RealInfrastructure {
   @Inject OutboxRepository repository;
   @Inject TransactionOperations<Connection> transactions;
 
+  /** The relay's view of the table, across tenants, to clean up and unblock rows. */
+  @Inject
+  @Named(JobsDataSource.NAME)
+  TransactionOperations<Connection> jobs;
+
   @AfterEach
   void stopRelayAndEmptyTheOutbox() {
     StopRelayAfterSends.disarm();
     relay.stop();
-    transactions.executeWrite(
+    jobs.executeWrite(
         status -> {
           try (var delete = status.getConnection().prepareStatement("DELETE FROM outbox_event")) {
             return delete.executeUpdate();
@@ -59,7 +68,8 @@ class OutboxIT implements RealInfrastructure {
     String topic = "kit.outbox.restart." + UUID.randomUUID();
     List<String> keys = List.of("run-a", "run-b", "run-c");
     List<CloudEvent> events = new ArrayList<>();
-    transactions.executeWrite(
+    inTenant(
+        "tenant-1",
         status -> {
           for (int i = 0; i < 60; i++) {
             CloudEvent event = event("tenant-1", i);
@@ -105,13 +115,15 @@ class OutboxIT implements RealInfrastructure {
     CloudEvent committed = event("tenant-1", 2);
     assertThatThrownBy(
             () ->
-                transactions.executeWrite(
+                inTenant(
+                    "tenant-1",
                     status -> {
                       outbox.enqueue(topic, "run-x", rolledBack);
                       throw new IllegalStateException("the change failed");
                     }))
         .hasMessageContaining("the change failed");
-    transactions.executeWrite(
+    inTenant(
+        "tenant-1",
         status -> {
           outbox.enqueue(topic, "run-x", committed);
           return null;
@@ -138,7 +150,8 @@ class OutboxIT implements RealInfrastructure {
             1,
             3,
             RunMode.PRODUCTION);
-    transactions.executeWrite(
+    inTenant(
+        "tenant-7",
         status -> {
           outbox.enqueue(queued);
           return null;
@@ -162,7 +175,8 @@ class OutboxIT implements RealInfrastructure {
     CloudEvent tooLarge = event("tenant-1", 0, "x".repeat(2 * 1024 * 1024));
     CloudEvent behindIt = event("tenant-1", 1);
     CloudEvent otherKey = event("tenant-1", 2);
-    transactions.executeWrite(
+    inTenant(
+        "tenant-1",
         status -> {
           outbox.enqueue(topic, "stuck", tooLarge);
           outbox.enqueue(topic, "stuck", behindIt);
@@ -184,7 +198,7 @@ class OutboxIT implements RealInfrastructure {
         .containsExactly(otherKey.getId());
 
     // Operators unblock a key by removing (or fixing) the row; then the rest flows in order.
-    transactions.executeWrite(
+    jobs.executeWrite(
         status -> {
           try (var delete =
               status.getConnection().prepareStatement("DELETE FROM outbox_event WHERE id = ?")) {
@@ -211,7 +225,8 @@ class OutboxIT implements RealInfrastructure {
     MDC.put(Correlation.MDC_REQUEST_ID, "req-42");
     MDC.put(Correlation.MDC_TRACEPARENT, traceparent);
     try {
-      transactions.executeWrite(
+      inTenant(
+          "tenant-1",
           status -> {
             outbox.enqueue(topic, "run-h", event("tenant-1", 1));
             return null;
@@ -225,6 +240,11 @@ class OutboxIT implements RealInfrastructure {
     assertThat(header(record, Correlation.REQUEST_ID_HEADER)).isEqualTo("req-42");
     assertThat(header(record, Correlation.TRACEPARENT_HEADER)).isEqualTo(traceparent);
     assertThat(header(record, "content-type")).isEqualTo("application/cloudevents+json");
+  }
+
+  /** Enqueues as a service does: in a transaction of the tenant the events are for. */
+  private <T> T inTenant(String tenant, TransactionCallback<Connection, T> work) {
+    return TenantScope.call(tenant, () -> transactions.executeWrite(work));
   }
 
   private static CloudEvent event(String tenant, int sequence) {

@@ -1,0 +1,40 @@
+package dev.agentplane.kit.tenancy;
+
+import io.micronaut.context.event.BeanCreatedEvent;
+import io.micronaut.context.event.BeanCreatedEventListener;
+import io.micronaut.core.naming.NameResolver;
+import io.micronaut.core.order.Ordered;
+import jakarta.inject.Singleton;
+import javax.sql.DataSource;
+
+/**
+ * Puts {@link TenantBoundDataSource} in front of the {@code default} datasource, the one every
+ * repository, transaction and request uses. The {@code jobs} datasource is left as it is: its role
+ * sees every tenant of the few tables its policies open to it.
+ *
+ * <p>Runs first, so that Micronaut Data's own wrapper (which hands third-party code the connection
+ * of the current transaction) wraps this one; Micronaut Data unwraps only its own wrapper, and
+ * opens its connections here.
+ */
+@Singleton
+final class TenantBoundDataSourceInstaller
+    implements BeanCreatedEventListener<DataSource>, Ordered {
+
+  static final String APPLICATION_DATASOURCE = "default";
+
+  @Override
+  public int getOrder() {
+    return HIGHEST_PRECEDENCE;
+  }
+
+  @Override
+  public DataSource onCreated(BeanCreatedEvent<DataSource> event) {
+    DataSource dataSource = event.getBean();
+    boolean application =
+        event.getBeanDefinition() instanceof NameResolver names
+            && names.resolveName().map(APPLICATION_DATASOURCE::equals).orElse(false);
+    return application && !(dataSource instanceof TenantBoundDataSource)
+        ? new TenantBoundDataSource(dataSource)
+        : dataSource;
+  }
+}
