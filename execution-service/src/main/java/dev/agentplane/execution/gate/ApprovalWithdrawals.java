@@ -1,6 +1,7 @@
 package dev.agentplane.execution.gate;
 
 import dev.agentplane.execution.registry.ServiceTokens;
+import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
@@ -11,6 +12,7 @@ import io.micronaut.http.client.exceptions.HttpClientException;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.scheduling.annotation.Scheduled;
 import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * internal} service principal, which publishes no decision, so nothing resumes. Tried right after
  * the ending committed and again on a schedule until the approval service answered, because it may
  * be down, or may not have opened the request yet (its Kafka consumer is behind: 404, tried again
- * until the request would have expired anyway).
+ * until the request would have expired anyway). The gates to withdraw are found across tenants,
+ * through the {@code jobs} datasource.
  */
 @Singleton
 public class ApprovalWithdrawals {
@@ -52,8 +55,8 @@ public class ApprovalWithdrawals {
   ApprovalWithdrawals(
       @Client(id = "approval") HttpClient approvals,
       ServiceTokens tokens,
-      JdbcOperations jdbc,
-      TransactionOperations<Connection> transactions,
+      @Named(JobsDataSource.NAME) JdbcOperations jdbc,
+      @Named(JobsDataSource.NAME) TransactionOperations<Connection> transactions,
       ApprovalGateSettings settings) {
     this.approvals = approvals;
     this.tokens = tokens;

@@ -1,10 +1,12 @@
 package dev.agentplane.execution.loop;
 
+import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.bind.annotation.Bindable;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.scheduling.annotation.Scheduled;
 import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.Array;
 import java.sql.Connection;
@@ -16,7 +18,8 @@ import java.util.Map;
  * Keeps {@code run_checkpoint} from growing without bound: once a run has been terminal for its
  * tenant's retention period, every checkpoint but the last is deleted (the last still rebuilds the
  * run's final state). Batches are claimed with {@code FOR UPDATE SKIP LOCKED}, so instances share
- * the work and never delete twice; a run is marked pruned so it is never looked at again.
+ * the work and never delete twice; a run is marked pruned so it is never looked at again. It works
+ * across tenants, through the {@code jobs} datasource.
  */
 @Singleton
 class CheckpointRetention {
@@ -44,7 +47,9 @@ class CheckpointRetention {
   private final Settings settings;
 
   CheckpointRetention(
-      JdbcOperations jdbc, TransactionOperations<Connection> transactions, Settings settings) {
+      @Named(JobsDataSource.NAME) JdbcOperations jdbc,
+      @Named(JobsDataSource.NAME) TransactionOperations<Connection> transactions,
+      Settings settings) {
     this.jdbc = jdbc;
     this.transactions = transactions;
     this.settings = settings;

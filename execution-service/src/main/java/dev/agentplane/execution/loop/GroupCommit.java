@@ -2,14 +2,17 @@ package dev.agentplane.execution.loop;
 
 import dev.agentplane.contracts.RunEvent;
 import dev.agentplane.execution.run.RunEventLog;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.transaction.TransactionOperations;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -32,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * the update, so nothing of it is written and only its worker hears {@link StaleLeaseException}.
  * Should a batch fail as a whole (one bad event, a lost connection), each of its commits is written
  * again on its own, so every commit gets its own outcome.
+ *
+ * <p>Row-level security holds a transaction to one tenant at a time: the batch is written tenant by
+ * tenant, each share after binding the transaction to its tenant ({@link
+ * TenantScope#bindTransaction}), with the same statements as a whole batch. A batch of one tenant
+ * costs what it did before row-level security plus the binding every transaction pays (sent with
+ * {@code BEGIN}); each further tenant costs one more binding and its own statements.
  */
 final class GroupCommit {
 
@@ -185,7 +194,11 @@ final class GroupCommit {
     batchSizes.record(batch.size());
     Map<Pending, Moved> moved;
     try {
-      moved = transactions.executeWrite(status -> writeTogether(batch));
+      Map<String, List<Pending>> byTenant = new LinkedHashMap<>();
+      for (Pending pending : batch) {
+        byTenant.computeIfAbsent(pending.lease().tenantId(), id -> new ArrayList<>()).add(pending);
+      }
+      moved = transactions.executeWrite(status -> writeTogether(status.getConnection(), byTenant));
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
         LOG.debug("A group commit of {} failed; writing each alone", batch.size(), e);
@@ -216,8 +229,23 @@ final class GroupCommit {
     }
   }
 
-  /** The whole batch in the caller's transaction: answers the commits whose lease held. */
-  private Map<Pending, Moved> writeTogether(List<Pending> batch) {
+  /**
+   * The whole batch in the caller's transaction, one tenant's share after the other: answers the
+   * commits whose lease held.
+   */
+  private Map<Pending, Moved> writeTogether(
+      Connection connection, Map<String, List<Pending>> byTenant) throws SQLException {
+    Map<Pending, Moved> moved = new HashMap<>();
+    for (Map.Entry<String, List<Pending>> share : byTenant.entrySet()) {
+      // The writer's transaction starts with no tenant; the first binding goes with its BEGIN.
+      TenantScope.bindTransaction(connection, share.getKey());
+      moved.putAll(writeShare(share.getValue()));
+    }
+    return moved;
+  }
+
+  /** Commits of one tenant, in the transaction bound to it. */
+  private Map<Pending, Moved> writeShare(List<Pending> batch) {
     Map<Pending, Moved> moved = advance(batch);
     List<RunEvent> numbered = new ArrayList<>();
     for (Pending pending : batch) {

@@ -6,10 +6,13 @@ import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.run.RunEventLog;
 import dev.agentplane.execution.run.RunRepository;
 import dev.agentplane.execution.run.TenantQuotas;
+import dev.agentplane.kit.tenancy.JobsDataSource;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -30,6 +33,10 @@ import java.util.concurrent.locks.LockSupport;
  * transaction that first moves the run's row forward <em>only if</em> the lease is still current
  * ({@code WHERE epoch = ? AND lease_owner = ?}) and then appends the checkpoint and events, so a
  * paused or partitioned worker can never write over a newer one.
+ *
+ * <p>Row-level security: a write under a lease is for the lease's tenant, and this class scopes it
+ * so whatever thread writes it (a worker, a group commit's writer). Claims, lease renewal and
+ * release find their runs by id alone, across tenants: they go through the {@code jobs} datasource.
  */
 @Singleton
 public class RunJournal {
@@ -52,6 +59,8 @@ public class RunJournal {
 
   private final JdbcOperations jdbc;
   private final TransactionOperations<Connection> transactions;
+  private final JdbcOperations jobsJdbc;
+  private final TransactionOperations<Connection> jobs;
   private final RunEventLog events;
   private final ToolGates gates;
   private final TenantQuotas quotas;
@@ -60,6 +69,8 @@ public class RunJournal {
   RunJournal(
       JdbcOperations jdbc,
       TransactionOperations<Connection> transactions,
+      @Named(JobsDataSource.NAME) JdbcOperations jobsJdbc,
+      @Named(JobsDataSource.NAME) TransactionOperations<Connection> jobs,
       RunEventLog events,
       ToolGates gates,
       JournalSettings settings,
@@ -67,6 +78,8 @@ public class RunJournal {
       TenantQuotas quotas) {
     this.jdbc = jdbc;
     this.transactions = transactions;
+    this.jobsJdbc = jobsJdbc;
+    this.jobs = jobs;
     this.events = events;
     this.gates = gates;
     this.quotas = quotas;
@@ -107,17 +120,21 @@ public class RunJournal {
    * {@link #claim} once. The running quota is counted under a per-tenant advisory lock, taken
    * without waiting: a claim that finds it held gives up at once ({@code contended}) rather than
    * holding its connection and its worker slot while other claims of a flooding tenant go first.
+   *
+   * <p>A worker offered a run knows its id only (a dispatch message, the sweeper, a decision), so
+   * the claim finds it across tenants, through the {@code jobs} datasource; everything the worker
+   * does with the claimed run afterwards is scoped to the run's tenant.
    */
   public Claim tryClaim(UUID runId, String owner, Duration leaseDuration) {
     int runningQuota = quotas.runningQuota();
-    return transactions.executeWrite(
+    return jobs.executeWrite(
         status -> {
           TenantQuotas.QuotaLock lock = quotas.tryLockRunningQuota(runId);
           if (lock.contended()) {
             return new Claim(Optional.empty(), true, null);
           }
           Optional<Run> claimed =
-              jdbc.prepareStatement(
+              jobsJdbc.prepareStatement(
                   """
                   UPDATE run SET epoch = epoch + 1, lease_owner = ?,
                       lease_expires_at = now() + make_interval(secs => ?), status = 'running',
@@ -170,7 +187,8 @@ public class RunJournal {
   }
 
   private Committed commitAlone(Lease lease, Commit commit) {
-    return transactions.executeWrite(status -> write(lease, commit));
+    return TenantScope.call(
+        lease.tenantId(), () -> transactions.executeWrite(status -> write(lease, commit)));
   }
 
   /**
@@ -182,6 +200,10 @@ public class RunJournal {
    * @throws StaleLeaseException when the lease is no longer current; nothing was written
    */
   Parked park(Lease lease, Commit commit) {
+    return TenantScope.call(lease.tenantId(), () -> parkInScope(lease, commit));
+  }
+
+  private Parked parkInScope(Lease lease, Commit commit) {
     return transactions.executeWrite(
         status -> {
           Boolean cancelRequested =
@@ -288,9 +310,10 @@ public class RunJournal {
     }
     Set<UUID> lost = new HashSet<>();
     leases.forEach(lease -> lost.add(lease.runId()));
-    transactions.executeWrite(
+    // The runs of every tenant held here, in one statement: across tenants, as a job.
+    jobs.executeWrite(
         status ->
-            jdbc.prepareStatement(
+            jobsJdbc.prepareStatement(
                 """
                 UPDATE run SET lease_expires_at = now() + make_interval(secs => ?)
                 FROM unnest(?::uuid[], ?::bigint[], ?::text[]) AS held(id, epoch, owner)
@@ -331,10 +354,10 @@ public class RunJournal {
     if (leases.isEmpty()) {
       return;
     }
-    transactions.executeWrite(
+    jobs.executeWrite(
         status -> {
           for (Lease lease : leases) {
-            jdbc.prepareStatement(
+            jobsJdbc.prepareStatement(
                 """
                 UPDATE run SET lease_expires_at = now() - interval '1 second'
                 WHERE id = ? AND epoch = ? AND lease_owner = ? AND status = 'running'

@@ -1,8 +1,10 @@
 package dev.agentplane.execution.loop;
 
+import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.scheduling.annotation.Scheduled;
 import io.micronaut.transaction.annotation.ReadOnly;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -12,7 +14,8 @@ import java.util.UUID;
 /**
  * Finds runs nobody is working on and offers them to this instance's workers: runs whose lease
  * lapsed (their worker died or stalled) and queued runs nobody claimed (a lost dispatch message, a
- * full backlog). Every instance sweeps; the claim decides who gets each run.
+ * full backlog). Every instance sweeps; the claim decides who gets each run. It looks across
+ * tenants, through the {@code jobs} datasource.
  */
 @Singleton
 class RunSweeper {
@@ -21,7 +24,10 @@ class RunSweeper {
   private final RunWorkers workers;
   private final WorkerSettings settings;
 
-  RunSweeper(JdbcOperations jdbc, RunWorkers workers, WorkerSettings settings) {
+  RunSweeper(
+      @Named(JobsDataSource.NAME) JdbcOperations jdbc,
+      RunWorkers workers,
+      WorkerSettings settings) {
     this.jdbc = jdbc;
     this.workers = workers;
     this.settings = settings;
@@ -35,7 +41,7 @@ class RunSweeper {
   }
 
   /** Runs with a lapsed lease or unclaimed for too long, oldest first. */
-  @ReadOnly
+  @ReadOnly(transactionManager = JobsDataSource.NAME)
   List<UUID> abandoned() {
     return jdbc.prepareStatement(
         """

@@ -6,6 +6,7 @@ import dev.agentplane.execution.run.RunAccepted;
 import dev.agentplane.execution.run.TenantQuotas;
 import dev.agentplane.execution.stream.RunNotifications;
 import dev.agentplane.kit.correlation.Correlation;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micronaut.runtime.event.annotation.EventListener;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.annotation.PreDestroy;
@@ -33,6 +34,10 @@ import org.slf4j.MDC;
  * Runs runs on virtual threads, at most {@code concurrency} at once on this instance. {@link
  * #offer} never blocks (the Kafka poll loop calls it): a run beyond the cap waits in a bounded
  * backlog, and beyond that it is left queued in PostgreSQL for the sweeper to offer again.
+ *
+ * <p>No request carries a worker's thread: once a run is claimed, everything its worker does (the
+ * loop, its model and tool calls, handing the tenant's next queued run on) is scoped to the run's
+ * tenant ({@link TenantScope}), which row-level security holds its database work to.
  */
 @Singleton
 public class RunWorkers implements EagerStart {
@@ -262,19 +267,24 @@ public class RunWorkers implements EagerStart {
     ActiveRun control =
         new ActiveRun(new Lease(run.id(), run.tenantId(), run.agentId(), owner, run.epoch()));
     active.put(runId, control);
+    TenantScope.run(run.tenantId(), () -> drive(run, control));
+    return control.holdsSlot();
+  }
+
+  /** The claimed run's work, in its tenant's scope. */
+  private void drive(Run run, ActiveRun control) {
     MDC.put(Correlation.MDC_TENANT_ID, run.tenantId());
     MDC.put("runId", run.id().toString());
     try {
       loop.drive(run, control);
     } catch (RuntimeException e) {
-      LOG.error("Run {} stopped on an unexpected error; its lease will lapse", runId, e);
+      LOG.error("Run {} stopped on an unexpected error; its lease will lapse", run.id(), e);
     } finally {
-      active.remove(runId);
+      active.remove(run.id());
       MDC.clear();
     }
     if (run.parentRunId() == null) {
       offerNextQueuedOf(run.tenantId());
     }
-    return control.holdsSlot();
   }
 }

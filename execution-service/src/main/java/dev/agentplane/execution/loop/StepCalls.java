@@ -1,5 +1,6 @@
 package dev.agentplane.execution.loop;
 
+import io.micronaut.core.propagation.PropagatedContext;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -15,7 +16,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs each model or tool call on a virtual thread of its own, so that the worker thread, which
  * holds the run's database work, is never interrupted: cancelling a run interrupts only the call,
- * and the worker decides at the step boundary what happened.
+ * and the worker decides at the step boundary what happened. The call's thread carries the worker's
+ * context: its tenant scope, for the calls that touch the database (an agent-typed tool starting
+ * and watching its child run).
  */
 @Singleton
 class StepCalls {
@@ -40,7 +43,7 @@ class StepCalls {
    */
   <T> Outcome<T> run(
       ActiveRun run, Callable<T> call, Duration limit, Duration tick, Runnable onTick) {
-    Future<T> future = threads.submit(call);
+    Future<T> future = threads.submit(PropagatedContext.wrapCurrent(call));
     run.inFlight(future);
     long deadline = System.nanoTime() + limit.toNanos();
     try {

@@ -25,8 +25,9 @@ import java.util.UUID;
 
 /**
  * SQL for runs. Every query the API uses names the tenant: another tenant's run is as absent as one
- * that never existed. Only the workers' claim and the sweeper look across tenants. Callers run
- * inside the use case's transaction.
+ * that never existed; row-level security holds every statement to the transaction's tenant besides
+ * (the workers' claim and the sweeper, which look across tenants, are jobs of their own). Callers
+ * run inside the use case's transaction.
  */
 @Singleton
 public class RunRepository {
@@ -106,14 +107,17 @@ public class RunRepository {
         });
   }
 
-  /** The run without a tenant filter: for workers, which only know run ids from Kafka. */
+  /**
+   * The run without a tenant filter: for workers, which know run ids only. Row-level security still
+   * shows only the runs of the tenant in scope.
+   */
   @ReadOnly
   public Optional<Run> findAnyTenant(UUID runId) {
     return one(
         "SELECT " + COLUMNS + " FROM run WHERE id = ?", statement -> statement.setObject(1, runId));
   }
 
-  /** The run, its row locked until the caller's transaction ends; any tenant. */
+  /** The run, its row locked until the caller's transaction ends; of the tenant in scope. */
   public Optional<Run> lock(UUID runId) {
     return one(
         "SELECT " + COLUMNS + " FROM run WHERE id = ? FOR UPDATE",

@@ -1,5 +1,6 @@
 package dev.agentplane.execution.stream;
 
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.http.sse.Event;
 import io.micronaut.transaction.TransactionOperations;
@@ -21,7 +22,7 @@ import reactor.core.publisher.FluxSink;
  * sequence number, and completes after the terminal event. A resumed run has more than one: the
  * feed completes only at a terminal event that nothing follows yet (a client that reconnects after
  * it gets the continuation, if the run is resumed later). One read at a time; a wake-up during a
- * read triggers another.
+ * read triggers another. Reads happen on threads of their own, scoped to the stream's tenant.
  */
 final class RunEventFeed {
 
@@ -118,6 +119,10 @@ final class RunEventFeed {
   }
 
   private List<Row> read() {
+    return TenantScope.call(tenantId, this::readInScope);
+  }
+
+  private List<Row> readInScope() {
     return transactions.executeRead(
         status ->
             jdbc.prepareStatement(

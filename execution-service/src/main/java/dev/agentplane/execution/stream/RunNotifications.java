@@ -1,9 +1,11 @@
 package dev.agentplane.execution.stream;
 
+import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * commits, and for runs another instance executes one query every {@code stream.poll-every} reads
  * the last event number of every run listened to here and wakes those that moved. Cancel requests
  * are rare and still travel by {@code NOTIFY} to one {@code LISTEN} connection per instance.
+ *
+ * <p>The poll reads the runs of every tenant streamed here in one query: through the {@code jobs}
+ * datasource. Listening reads no table and keeps its connection of the application's pool.
  */
 @Context
 public class RunNotifications {
@@ -46,6 +51,7 @@ public class RunNotifications {
   private static final Duration RECONNECT_AFTER = Duration.ofSeconds(1);
 
   private final DataSource dataSource;
+  private final DataSource jobs;
   private final Map<UUID, Set<Runnable>> eventListeners = new ConcurrentHashMap<>();
   // Per run listened to, the last event number the poll saw.
   private final Map<UUID, Long> lastSeen = new ConcurrentHashMap<>();
@@ -53,10 +59,11 @@ public class RunNotifications {
   private final Thread listener;
   private volatile boolean open = true;
 
-  RunNotifications(DataSource dataSource) {
-    // The injected DataSource hands out the connection of the current transaction; LISTEN and the
+  RunNotifications(DataSource dataSource, @Named(JobsDataSource.NAME) DataSource jobs) {
+    // The injected DataSources hand out the connection of the current transaction; LISTEN and the
     // poll need connections of their own, straight from the pool.
     this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+    this.jobs = DelegatingDataSource.unwrapDataSource(jobs);
     this.listener = Thread.ofPlatform().daemon().name("run-notifications").start(this::listen);
   }
 
@@ -94,7 +101,7 @@ public class RunNotifications {
     if (eventListeners.isEmpty()) {
       return;
     }
-    try (Connection connection = dataSource.getConnection();
+    try (Connection connection = jobs.getConnection();
         PreparedStatement heads =
             connection.prepareStatement("SELECT id, last_seq FROM run WHERE id = ANY(?)")) {
       connection.setAutoCommit(true);

@@ -18,6 +18,7 @@ import dev.agentplane.execution.support.ApprovalService;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.ScriptedAgent;
 import dev.agentplane.execution.support.ToolSpecs;
+import dev.agentplane.kit.tenancy.TenantScope;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.SseStream;
 import dev.agentplane.testkit.SseStream.SseEvent;
@@ -240,7 +241,7 @@ class ToolGatesIT extends ExecutionTestSupport {
         decision(tenant, run, wipe, ApprovalOutcome.REJECTED, null, null, "never wipe C"));
     await("the first decision to reach the run")
         .atMost(SOON)
-        .until(() -> gateStatus(run, wipe), GateStatus.REJECTED::equals);
+        .until(() -> gateStatus(tenant, run, wipe), GateStatus.REJECTED::equals);
     assertThat(get(token, "/v1/runs/" + run.path("id").asText()).path("status").asText())
         .isEqualTo("waiting_approval");
     ApprovalService.publish(
@@ -301,7 +302,7 @@ class ToolGatesIT extends ExecutionTestSupport {
         .isEqualTo("APPROVED");
     assertThat(named(events, "tool.started")).hasSize(1);
     assertThat(named(events, "run.resumed")).hasSize(1);
-    assertThat(gateStatus(run, callId)).isEqualTo(GateStatus.APPROVED);
+    assertThat(gateStatus(tenant, run, callId)).isEqualTo(GateStatus.APPROVED);
   }
 
   @Test
@@ -340,7 +341,9 @@ class ToolGatesIT extends ExecutionTestSupport {
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
                 }
-                return transactions.executeWrite(status -> gates.decide(approve));
+                // As the decision listener does: in the scope of the event's tenant.
+                return TenantScope.call(
+                    tenant, () -> transactions.executeWrite(status -> gates.decide(approve)));
               }));
     }
 
@@ -370,7 +373,7 @@ class ToolGatesIT extends ExecutionTestSupport {
     assertThat(cancelled.body().path("status").asText())
         .as("a parked run has no worker to wait for: it ends at once")
         .isEqualTo("cancelled");
-    assertThat(gateStatus(run, callId)).isEqualTo(GateStatus.CANCELLED);
+    assertThat(gateStatus(tenant, run, callId)).isEqualTo(GateStatus.CANCELLED);
 
     ApprovalService.publish(
         decision(tenant, run, callId, ApprovalOutcome.APPROVED, null, null, null));
@@ -380,7 +383,7 @@ class ToolGatesIT extends ExecutionTestSupport {
     List<SseEvent> events = events(token, run);
     assertThat(names(events)).doesNotContain("tool.approval_decided", "tool.started");
     assertThat(events.getLast().name()).isEqualTo("run.cancelled");
-    assertThat(gateStatus(run, callId)).isEqualTo(GateStatus.CANCELLED);
+    assertThat(gateStatus(tenant, run, callId)).isEqualTo(GateStatus.CANCELLED);
   }
 
   @Test
@@ -471,8 +474,10 @@ class ToolGatesIT extends ExecutionTestSupport {
     return checkpoints.get(checkpoints.size() - 1).path("state").path("messages");
   }
 
-  private GateStatus gateStatus(JsonNode run, String callId) {
-    return transactions.executeRead(status -> gates.ofRun(runId(run)).get(callId).status());
+  private GateStatus gateStatus(String tenant, JsonNode run, String callId) {
+    return TenantScope.call(
+        tenant,
+        () -> transactions.executeRead(status -> gates.ofRun(runId(run)).get(callId).status()));
   }
 
   private ApprovalRequested awaitApprovalRequest(UUID runId, String callId) {
@@ -493,17 +498,20 @@ class ToolGatesIT extends ExecutionTestSupport {
 
   /** How many decisions of the tenant the gate listener recorded as processed. */
   private long processed(String tenant) {
-    return transactions.executeRead(
-        status ->
-            jdbc.prepareStatement(
-                "SELECT count(*) FROM processed_event WHERE consumer = ? AND tenant_id = ?",
-                statement -> {
-                  statement.setString(1, GateDecisionListener.CONSUMER);
-                  statement.setString(2, tenant);
-                  try (var rows = statement.executeQuery()) {
-                    rows.next();
-                    return rows.getLong(1);
-                  }
-                }));
+    return TenantScope.call(
+        tenant,
+        () ->
+            transactions.executeRead(
+                status ->
+                    jdbc.prepareStatement(
+                        "SELECT count(*) FROM processed_event WHERE consumer = ? AND tenant_id = ?",
+                        statement -> {
+                          statement.setString(1, GateDecisionListener.CONSUMER);
+                          statement.setString(2, tenant);
+                          try (var rows = statement.executeQuery()) {
+                            rows.next();
+                            return rows.getLong(1);
+                          }
+                        })));
   }
 }

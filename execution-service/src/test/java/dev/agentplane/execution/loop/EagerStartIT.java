@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.transaction.TransactionOperations;
@@ -45,7 +46,7 @@ class EagerStartIT extends ExecutionTestSupport {
     JsonNode ended = awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":\"hi\"}"));
 
     assertThat(ended.path("status").asText()).as(ended.toString()).isEqualTo("succeeded");
-    assertThat(dispatchMessages(ended.path("id").asText())).isZero();
+    assertThat(dispatchMessages(tenant, ended.path("id").asText())).isZero();
   }
 
   @Test
@@ -60,23 +61,26 @@ class EagerStartIT extends ExecutionTestSupport {
 
     JsonNode waiting = start(token, "{\"agent\":\"greeter\",\"input\":\"hi\"}");
 
-    assertThat(dispatchMessages(waiting.path("id").asText())).isOne();
+    assertThat(dispatchMessages(tenant, waiting.path("id").asText())).isOne();
     assertThat(awaitEnd(token, waiting).path("status").asText()).isEqualTo("succeeded");
     assertThat(awaitEnd(token, napping).path("status").asText()).isEqualTo("succeeded");
   }
 
-  private long dispatchMessages(String runId) {
-    return transactions.executeRead(
-        status ->
-            jdbc.prepareStatement(
-                "SELECT count(*) FROM outbox_event WHERE topic = ? AND message_key = ?",
-                statement -> {
-                  statement.setString(1, Topics.RUNS_REQUESTED);
-                  statement.setString(2, runId);
-                  try (var rows = statement.executeQuery()) {
-                    rows.next();
-                    return rows.getLong(1);
-                  }
-                }));
+  private long dispatchMessages(String tenant, String runId) {
+    return TenantScope.call(
+        tenant,
+        () ->
+            transactions.executeRead(
+                status ->
+                    jdbc.prepareStatement(
+                        "SELECT count(*) FROM outbox_event WHERE topic = ? AND message_key = ?",
+                        statement -> {
+                          statement.setString(1, Topics.RUNS_REQUESTED);
+                          statement.setString(2, runId);
+                          try (var rows = statement.executeQuery()) {
+                            rows.next();
+                            return rows.getLong(1);
+                          }
+                        })));
   }
 }

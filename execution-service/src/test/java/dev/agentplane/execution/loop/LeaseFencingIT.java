@@ -16,7 +16,6 @@ import dev.agentplane.execution.run.RunStatus;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.ToolSpecs;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -35,7 +34,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -57,7 +55,6 @@ class LeaseFencingIT extends ExecutionTestSupport {
 
   @Inject RunJournal journal;
   @Inject RunWorkers workers;
-  @Inject DataSource injected;
   @Inject MeterRegistry meters;
 
   @Override
@@ -251,6 +248,40 @@ class LeaseFencingIT extends ExecutionTestSupport {
         .isEqualTo(29);
   }
 
+  @Test
+  void commitsOfSeveralTenantsArrivingTogetherShareATransactionEachTenantUnderItsOwnBinding()
+      throws Exception {
+    List<String> tenants = List.of(newTenant(), newTenant(), newTenant());
+    List<Lease> leases = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      UUID runId = insertQueuedRun(tenants.get(i % tenants.size()));
+      leases.add(lease(journal.claim(runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
+    }
+
+    Map<Lease, Throwable> outcomes = commitAtOnce(leases, LeaseFencingIT::aStep);
+
+    assertThat(outcomes).hasSize(30).allSatisfy((held, failure) -> assertThat(failure).isNull());
+    for (String tenant : tenants) {
+      assertThat(count("SELECT count(*) FROM run_checkpoint WHERE tenant_id = ?", tenant))
+          .isEqualTo(10);
+      assertThat(count("SELECT count(*) FROM run_event WHERE tenant_id = ?", tenant)).isEqualTo(20);
+      assertThat(count("SELECT count(*) FROM outbox_event WHERE tenant_id = ?", tenant))
+          .isEqualTo(20);
+    }
+    // Rows one transaction wrote share its id (xmin): some group commit carried several tenants
+    // and wrote each tenant's steps under that tenant's binding (another tenant's rows would have
+    // been refused, and the batch written again commit by commit).
+    assertThat(
+            count(
+                """
+                SELECT max(tenants) FROM (
+                    SELECT count(DISTINCT tenant_id) AS tenants FROM run_checkpoint
+                    WHERE tenant_id IN (?, ?, ?) GROUP BY xmin::text) AS per_transaction
+                """,
+                tenants.toArray()))
+        .isGreaterThan(1);
+  }
+
   /**
    * Commits one step for each lease from its own thread, all released at once; answers each lease's
    * failure, or null where the commit went through.
@@ -378,7 +409,7 @@ class LeaseFencingIT extends ExecutionTestSupport {
   /** A run as intake stores it, minus the dispatch message: queued, never claimed. */
   private UUID insertQueuedRun(String tenant) {
     UUID runId = UUID.randomUUID();
-    try (Connection connection = connection();
+    try (Connection connection = asOwner();
         PreparedStatement insert =
             connection.prepareStatement(
                 """
@@ -400,7 +431,7 @@ class LeaseFencingIT extends ExecutionTestSupport {
 
   /** The run row's fencing and progress columns. */
   private Map<String, Object> runRow(UUID runId) {
-    try (Connection connection = connection();
+    try (Connection connection = asOwner();
         PreparedStatement select =
             connection.prepareStatement(
                 """
@@ -429,7 +460,7 @@ class LeaseFencingIT extends ExecutionTestSupport {
   }
 
   private long count(String sql, Object... parameters) {
-    try (Connection connection = connection();
+    try (Connection connection = asOwner();
         PreparedStatement select = connection.prepareStatement(sql)) {
       for (int i = 0; i < parameters.length; i++) {
         select.setObject(i + 1, parameters[i]);
@@ -441,12 +472,5 @@ class LeaseFencingIT extends ExecutionTestSupport {
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /** A pooled connection of its own, outside any transaction of the service. */
-  private Connection connection() throws SQLException {
-    Connection connection = DelegatingDataSource.unwrapDataSource(injected).getConnection();
-    connection.setAutoCommit(true);
-    return connection;
   }
 }

@@ -11,6 +11,7 @@ import dev.agentplane.execution.run.Run;
 import dev.agentplane.execution.support.ApprovalService;
 import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.HangingHttpServer;
+import dev.agentplane.kit.tenancy.TenantScope;
 import dev.agentplane.testkit.SseStream.SseEvent;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -57,7 +58,7 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
     try (HangingHttpServer server = HangingHttpServer.start()) {
       String tenant = newTenant();
       JsonNode run = runCallingPost(tenant, server, true, null);
-      takeOverMidCall(run, server);
+      takeOverMidCall(tenant, run, server);
       server.answerNow();
 
       JsonNode ended = awaitEnd(operator(tenant), run);
@@ -65,7 +66,7 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
       assertThat(ended.path("status").asText()).isEqualTo("succeeded");
       assertThat(server.requestLines()).hasSize(2).allMatch(line -> line.startsWith("POST /pay"));
       assertThat(server.headerValues("Idempotency-Key"))
-          .containsExactly(idempotencyKey(run), idempotencyKey(run));
+          .containsExactly(idempotencyKey(tenant, run), idempotencyKey(tenant, run));
       List<SseEvent> events = events(operator(tenant), run);
       assertThat(names(events)).doesNotContain("tool.approval_requested");
       assertThat(named(events, "tool.started"))
@@ -73,7 +74,7 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
           .allSatisfy(
               started ->
                   assertThat(started.data().path("idempotencyKey").asText())
-                      .isEqualTo(idempotencyKey(run)));
+                      .isEqualTo(idempotencyKey(tenant, run)));
     }
   }
 
@@ -83,13 +84,15 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
       String tenant = newTenant();
       String token = operator(tenant);
       JsonNode run = runCallingPost(tenant, server, false, null);
-      takeOverMidCall(run, server);
+      takeOverMidCall(tenant, run, server);
 
       awaitStatus(token, run, "waiting_approval", SOON);
       assertThat(server.requestLines()).as("not repeated on its own").hasSize(1);
-      String retryGate = lastEvent(run, "tool.approval_requested").path("toolCallId").asText();
+      String retryGate =
+          lastEvent(tenant, run, "tool.approval_requested").path("toolCallId").asText();
       assertThat(retryGate)
-          .isEqualTo(lastEvent(run, "tool.started").path("toolCallId").asText() + "#retry-1");
+          .isEqualTo(
+              lastEvent(tenant, run, "tool.started").path("toolCallId").asText() + "#retry-1");
       server.answerNow();
 
       ApprovalService.publish(
@@ -99,7 +102,7 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
       assertThat(awaitEnd(token, run).path("status").asText()).isEqualTo("succeeded");
       assertThat(server.requestLines()).hasSize(2);
       assertThat(server.headerValues("Idempotency-Key"))
-          .containsExactly(idempotencyKey(run), idempotencyKey(run));
+          .containsExactly(idempotencyKey(tenant, run), idempotencyKey(tenant, run));
     }
   }
 
@@ -109,9 +112,10 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
       String tenant = newTenant();
       String token = operator(tenant);
       JsonNode run = runCallingPost(tenant, server, false, null);
-      takeOverMidCall(run, server);
+      takeOverMidCall(tenant, run, server);
       awaitStatus(token, run, "waiting_approval", SOON);
-      String retryGate = lastEvent(run, "tool.approval_requested").path("toolCallId").asText();
+      String retryGate =
+          lastEvent(tenant, run, "tool.approval_requested").path("toolCallId").asText();
 
       ApprovalService.publish(
           ApprovalService.decision(
@@ -138,7 +142,7 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
       String tenant = newTenant();
       String token = operator(tenant);
       JsonNode run = runCallingPost(tenant, server, false, "{'onUnknownOutcome': 'fail'}");
-      takeOverMidCall(run, server);
+      takeOverMidCall(tenant, run, server);
 
       JsonNode ended = awaitEnd(token, run);
 
@@ -173,19 +177,22 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
    * lapsed, waits for the original worker to abandon the call, then lets go as a crashed worker
    * would, for this instance's workers to take the run over.
    */
-  private void takeOverMidCall(JsonNode run, HangingHttpServer server) {
+  private void takeOverMidCall(String tenant, JsonNode run, HangingHttpServer server) {
     await("the call to reach the server")
         .atMost(SOON)
         .until(() -> server.requestLines().size() == 1);
     UUID runId = runId(run);
-    transactions.executeWrite(
-        status ->
-            jdbc.prepareStatement(
-                "UPDATE run SET lease_expires_at = now() - interval '1 second' WHERE id = ?",
-                statement -> {
-                  statement.setObject(1, runId);
-                  return statement.executeUpdate();
-                }));
+    TenantScope.call(
+        tenant,
+        () ->
+            transactions.executeWrite(
+                status ->
+                    jdbc.prepareStatement(
+                        "UPDATE run SET lease_expires_at = now() - interval '1 second' WHERE id = ?",
+                        statement -> {
+                          statement.setObject(1, runId);
+                          return statement.executeUpdate();
+                        })));
     Run claimed = journal.claim(runId, "another-worker", Duration.ofMinutes(5)).orElseThrow();
     await("the first worker to abandon the call")
         .atMost(SOON)
@@ -201,33 +208,36 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
   }
 
   /** The data of the run's latest event named {@code name}, once there is one. */
-  private JsonNode lastEvent(JsonNode run, String name) {
+  private JsonNode lastEvent(String tenant, JsonNode run, String name) {
     return await("a " + name + " event")
         .atMost(SOON)
         .until(
             () ->
-                transactions.executeRead(
-                    status ->
-                        jdbc.prepareStatement(
-                            "SELECT data::text FROM run_event WHERE run_id = ? AND type = ?"
-                                + " ORDER BY seq DESC LIMIT 1",
-                            statement -> {
-                              statement.setObject(1, runId(run));
-                              statement.setString(2, name);
-                              try (var rows = statement.executeQuery()) {
-                                return rows.next()
-                                    ? Optional.of(json(rows.getString(1)))
-                                    : Optional.<JsonNode>empty();
-                              }
-                            })),
+                TenantScope.call(
+                    tenant,
+                    () ->
+                        transactions.executeRead(
+                            status ->
+                                jdbc.prepareStatement(
+                                    "SELECT data::text FROM run_event WHERE run_id = ? AND type = ?"
+                                        + " ORDER BY seq DESC LIMIT 1",
+                                    statement -> {
+                                      statement.setObject(1, runId(run));
+                                      statement.setString(2, name);
+                                      try (var rows = statement.executeQuery()) {
+                                        return rows.next()
+                                            ? Optional.of(json(rows.getString(1)))
+                                            : Optional.<JsonNode>empty();
+                                      }
+                                    }))),
             Optional::isPresent)
         .orElseThrow();
   }
 
-  private String idempotencyKey(JsonNode run) {
+  private String idempotencyKey(String tenant, JsonNode run) {
     return run.path("id").asText()
         + ":"
-        + lastEvent(run, "tool.started").path("toolCallId").asText();
+        + lastEvent(tenant, run, "tool.started").path("toolCallId").asText();
   }
 
   private static UUID runId(JsonNode run) {

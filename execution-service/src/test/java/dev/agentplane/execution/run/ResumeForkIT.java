@@ -22,9 +22,7 @@ import dev.agentplane.execution.support.FakeOpenAiServer.Received;
 import dev.agentplane.execution.support.ToolSpecs;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.SseStream.SseEvent;
-import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -39,7 +37,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -55,8 +52,6 @@ class ResumeForkIT extends ExecutionTestSupport {
 
   private static final String KEY_SECRET = "OPENAI_KEY";
   private static final long LONG_NAP_MS = 20_000;
-
-  @Inject DataSource dataSource;
 
   @Override
   protected Map<String, String> settings() {
@@ -295,7 +290,7 @@ class ResumeForkIT extends ExecutionTestSupport {
         List.of(
             "UPDATE run_audit SET reason = 'nothing happened' WHERE run_id = ?",
             "DELETE FROM run_audit WHERE run_id = ?")) {
-      try (Connection connection = connection();
+      try (Connection connection = asOwner();
           PreparedStatement statement = connection.prepareStatement(rewrite)) {
         statement.setObject(1, UUID.fromString(run.path("id").asText()));
         assertThatThrownBy(statement::executeUpdate)
@@ -496,7 +491,7 @@ class ResumeForkIT extends ExecutionTestSupport {
     assertThat(beyond.body().path("detail").asText()).contains("checkpoints 1 to 3");
 
     // Retention's pruning, as CheckpointRetention does it once the run is old enough.
-    try (Connection connection = connection();
+    try (Connection connection = asOwner();
         PreparedStatement prune =
             connection.prepareStatement(
                 "DELETE FROM run_checkpoint WHERE run_id = ? AND seq < 3")) {
@@ -623,13 +618,6 @@ class ResumeForkIT extends ExecutionTestSupport {
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(20))
         .until(() -> get(token, pathOf(run)), body -> status.equals(body.path("status").asText()));
-  }
-
-  /** A pooled connection of its own, outside any transaction of the service. */
-  private Connection connection() throws SQLException {
-    Connection connection = DelegatingDataSource.unwrapDataSource(dataSource).getConnection();
-    connection.setAutoCommit(true);
-    return connection;
   }
 
   private static String pathOf(JsonNode run) {

@@ -9,9 +9,13 @@ import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.SseStream;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
+import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import jakarta.inject.Inject;
 import java.net.URLEncoder;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +36,7 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
   protected final RegistryFixture registry = new RegistryFixture();
 
   @Inject protected EmbeddedServer server;
+  @Inject protected ApplicationContext context;
 
   protected ServiceApi api() {
     return new ServiceApi(server.getURI());
@@ -52,6 +57,22 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
     properties.put("agentplane.execution.workers.sweep-every", "1s");
     properties.putAll(settings());
     return properties;
+  }
+
+  /**
+   * A connection of the schema's owner, in the service's schema, outside any transaction of the
+   * service: to look at rows (or arrange them) across tenants, as an operator would. Row-level
+   * security does not hold it (the tests' owner is a superuser); the service's own logins see
+   * nothing outside a tenant's transaction.
+   */
+  protected Connection asOwner() throws SQLException {
+    Connection connection =
+        DriverManager.getConnection(
+            context.getRequiredProperty("agentplane.db.url", String.class),
+            context.getProperty("agentplane.db.user", String.class).orElse(""),
+            context.getProperty("agentplane.db.password", String.class).orElse(""));
+    connection.setSchema(context.getRequiredProperty("agentplane.service.schema", String.class));
+    return connection;
   }
 
   /** Settings a test class needs on top of (or instead of) the defaults above. */
