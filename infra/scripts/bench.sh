@@ -5,9 +5,12 @@
 # What each scenario measures and how: infra/bench/README.md.
 #
 # Usage: infra/scripts/bench.sh [--only limits,steps,peer,gateway,roundtrip,sse,intake,noisy,paused]
-#                               [--quick] [--no-write]
-#   --quick    every window a tenth as long: a smoke run; nothing is written
-#   --no-write print the figures only
+#                               [--quick] [--no-write] [--without-rls]
+#   --quick       every window a tenth as long: a smoke run; nothing is written
+#   --no-write    print the figures only
+#   --without-rls the services log in as the schema owner (a superuser, exempt from row-level
+#                 security) instead of their application and jobs roles: what the policies cost;
+#                 nothing is written
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"

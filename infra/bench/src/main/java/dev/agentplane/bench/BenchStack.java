@@ -32,6 +32,11 @@ import java.util.concurrent.CompletableFuture;
  * may call 127.0.0.1 (the tool server); PostgreSQL records commit timestamps, from which latencies
  * to a commit are read; streamed model text is flushed as an event every 50 ms rather than 150 ms,
  * so the SSE scenario's model, which streams a chunk every 100 ms, gives one event per chunk.
+ *
+ * <p>The services log in as their application and jobs roles, subject to row-level security, as
+ * deployed; {@code --without-rls} logs them in as the schema owner instead (the embedded server's
+ * {@code postgres}, a superuser, which row-level security does not apply to), to measure what the
+ * policies and the per-transaction tenant binding cost.
  */
 public final class BenchStack implements AutoCloseable {
 
@@ -60,6 +65,7 @@ public final class BenchStack implements AutoCloseable {
   private final ServiceProcess execution;
   private final ServiceProcess gateway;
   private final ToolArrivals toolServer;
+  private final boolean rowLevelSecurity;
   private final long postmasterPid;
 
   private BenchStack(
@@ -67,7 +73,8 @@ public final class BenchStack implements AutoCloseable {
       TestDatabase executionDatabase,
       TestDatabase approvalDatabase,
       List<ServiceProcess> services,
-      ToolArrivals toolServer) {
+      ToolArrivals toolServer,
+      boolean rowLevelSecurity) {
     this.postgres = postgres;
     this.executionDatabase = executionDatabase;
     this.approvalDatabase = approvalDatabase;
@@ -76,11 +83,15 @@ public final class BenchStack implements AutoCloseable {
     this.execution = services.get(2);
     this.gateway = services.get(3);
     this.toolServer = toolServer;
+    this.rowLevelSecurity = rowLevelSecurity;
     this.postmasterPid = postmasterPid();
   }
 
-  /** Starts everything and waits until every service is healthy. */
-  public static BenchStack start() {
+  /**
+   * Starts everything and waits until every service is healthy; without {@code rowLevelSecurity},
+   * the services log in as the schema owner, whom the policies do not hold.
+   */
+  public static BenchStack start(boolean rowLevelSecurity) {
     CompletableFuture<TestPostgres> postgres = CompletableFuture.supplyAsync(TestPostgres::get);
     TestKafka kafka = TestKafka.get();
     List<String> topics = new ArrayList<>(Topics.ALL);
@@ -89,20 +100,32 @@ public final class BenchStack implements AutoCloseable {
     TestPostgres databases = postgres.join();
     TestDatabase executionDatabase = databases.createDatabase("bench-execution");
     TestDatabase approvalDatabase = databases.createDatabase("bench-approval");
+    TestDatabase registryDatabase = databases.createDatabase("bench-registry");
+    TestDatabase gatewayDatabase = databases.createDatabase("bench-gateway");
 
     ServiceProcess registry =
         ServiceProcess.launch(
-            ServiceSpec.registry("registry", databases.createDatabase("bench-registry"))
+            login(
+                    ServiceSpec.registry("registry", registryDatabase),
+                    registryDatabase,
+                    rowLevelSecurity)
                 .jvm(jvmOf("registry")));
     ServiceProcess approval =
         ServiceProcess.launch(
-            ServiceSpec.approval("approval", approvalDatabase)
+            login(
+                    ServiceSpec.approval("approval", approvalDatabase),
+                    approvalDatabase,
+                    rowLevelSecurity)
                 .env("AGENTPLANE_WEBHOOK_REQUIRE_HTTPS", "false")
                 .env("AGENTPLANE_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
                 .jvm(jvmOf("approval")));
     ServiceProcess execution =
         ServiceProcess.launch(
-            ServiceSpec.execution("execution", executionDatabase, registry.uri(), approval.uri())
+            login(
+                    ServiceSpec.execution(
+                        "execution", executionDatabase, registry.uri(), approval.uri()),
+                    executionDatabase,
+                    rowLevelSecurity)
                 .property("agentplane.execution.loop.delta-flush-every", DELTA_FLUSH_EVERY)
                 .property(
                     "agentplane.execution.quotas.queued-runs-of." + BenchTenant.PARKING_TENANT,
@@ -110,12 +133,15 @@ public final class BenchStack implements AutoCloseable {
                 .jvm(jvmOf("execution")));
     ServiceProcess gateway =
         ServiceProcess.launch(
-            ServiceSpec.gateway(
-                    "gateway",
-                    databases.createDatabase("bench-gateway"),
-                    registry.uri(),
-                    execution.uri(),
-                    approval.uri())
+            login(
+                    ServiceSpec.gateway(
+                        "gateway",
+                        gatewayDatabase,
+                        registry.uri(),
+                        execution.uri(),
+                        approval.uri()),
+                    gatewayDatabase,
+                    rowLevelSecurity)
                 .property(
                     "agentplane.gateway.rate-limit.tiers.standard.tenant-requests", "1000000000")
                 .property(
@@ -132,7 +158,28 @@ public final class BenchStack implements AutoCloseable {
       throw e;
     }
     return new BenchStack(
-        databases, executionDatabase, approvalDatabase, services, ToolArrivals.start());
+        databases,
+        executionDatabase,
+        approvalDatabase,
+        services,
+        ToolArrivals.start(),
+        rowLevelSecurity);
+  }
+
+  /**
+   * The service's logins: its application and jobs roles (the defaults), or, without row-level
+   * security, the owner for both.
+   */
+  private static ServiceSpec login(
+      ServiceSpec service, TestDatabase database, boolean rowLevelSecurity) {
+    if (rowLevelSecurity) {
+      return service;
+    }
+    return service
+        .env("AGENTPLANE_DB_APP_USER", database.user())
+        .env("AGENTPLANE_DB_APP_PASSWORD", database.password())
+        .env("AGENTPLANE_DB_JOBS_USER", database.user())
+        .env("AGENTPLANE_DB_JOBS_PASSWORD", database.password());
   }
 
   private static List<String> jvmOf(String service) {
@@ -243,6 +290,11 @@ public final class BenchStack implements AutoCloseable {
     settings.put("postgres", "embedded PostgreSQL 17 (zonky), one database per service");
     settings.put("kafka", "single-node KRaft broker in the bench JVM, 1 partition per topic");
     settings.put("rateLimits", "evaluated on every request, 10^9 per minute: never refuse");
+    settings.put(
+        "rowLevelSecurity",
+        rowLevelSecurity
+            ? "on: the services log in as their application and jobs roles"
+            : "off (--without-rls): the services log in as the owner, a superuser");
     settings.put(
         "execution",
         "agentplane.execution.loop.delta-flush-every="

@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  * writes the raw results ({@code docs/benchmarks/suite-results.json}) and the suite's table at the
  * top of {@code docs/benchmarks.md}.
  *
- * <p>Usage: {@code BenchSuite [--only id,id] [--quick] [--no-write]}.
+ * <p>Usage: {@code BenchSuite [--only id,id] [--quick] [--no-write] [--without-rls]}.
  */
 public final class BenchSuite {
 
@@ -53,8 +53,11 @@ public final class BenchSuite {
     long started = System.nanoTime();
     List<ScenarioReport> reports = new ArrayList<>();
     Map<String, Object> stackSettings;
-    try (BenchStack stack = BenchStack.start()) {
-      System.out.printf("Stack up in %.1f s%n", (System.nanoTime() - started) / 1e9);
+    boolean rowLevelSecurity = !arguments.contains("--without-rls");
+    try (BenchStack stack = BenchStack.start(rowLevelSecurity)) {
+      System.out.printf(
+          "Stack up in %.1f s (row-level security %s)%n",
+          (System.nanoTime() - started) / 1e9, rowLevelSecurity ? "on" : "off");
       stackSettings = stack.settings();
       StackWarmup.run(stack, settings);
       for (Scenario scenario : chosen) {
@@ -68,7 +71,8 @@ public final class BenchSuite {
     }
     double totalSeconds = (System.nanoTime() - started) / 1e9;
     System.out.printf("%nSuite done in %.0f s%n", totalSeconds);
-    if (!arguments.contains("--no-write") && !settings.quick()) {
+    // Figures without row-level security are a comparison, not the product's: never written.
+    if (!arguments.contains("--no-write") && !settings.quick() && rowLevelSecurity) {
       write(reports, stackSettings, totalSeconds);
     }
   }
