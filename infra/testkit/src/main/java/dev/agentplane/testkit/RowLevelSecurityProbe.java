@@ -106,6 +106,51 @@ public final class RowLevelSecurityProbe {
     }
   }
 
+  /** Rows per table whose tenant_id is {@code tenantId}, as the owner counts them. */
+  public Map<String, Long> rowsOfTenantSeenByOwner(String tenantId) throws SQLException {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    try (Connection connection = asOwner()) {
+      for (String table : tables()) {
+        try (PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT count(*) FROM \"" + schema + "\".\"" + table + "\" WHERE tenant_id = ?")) {
+          statement.setString(1, tenantId);
+          try (ResultSet count = statement.executeQuery()) {
+            count.next();
+            counts.put(table, count.getLong(1));
+          }
+        }
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Runs {@code sql} as the application role in a transaction scoped to {@code tenantId}, and rolls
+   * it back; returns the SQLState it failed with, or null when it succeeded. Table names resolve in
+   * the service's schema.
+   */
+  public String sqlStateOfApplicationStatement(String tenantId, String sql) throws SQLException {
+    try (Connection connection =
+        DriverManager.getConnection(url, applicationRole, applicationPassword)) {
+      connection.setSchema(schema);
+      connection.setAutoCommit(false);
+      try (PreparedStatement bind =
+          connection.prepareStatement("SELECT set_config('app.tenant_id', ?, true)")) {
+        bind.setString(1, tenantId);
+        bind.execute();
+      }
+      try (Statement statement = connection.createStatement()) {
+        statement.execute(sql);
+        return null;
+      } catch (SQLException e) {
+        return e.getSQLState();
+      } finally {
+        connection.rollback();
+      }
+    }
+  }
+
   /**
    * Rows per table as the application role sees them, in a transaction scoped to {@code tenantId},
    * or to no tenant when it is null.
