@@ -4,6 +4,7 @@ import dev.agentplane.testkit.RunnableServiceContract;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The contract every service keeps. The gateway's health includes its upstreams', so they are real
@@ -21,5 +22,11 @@ class GatewayServiceIT extends RunnableServiceContract {
     properties.put("micronaut.http.services.execution.url", UPSTREAM.url());
     properties.put("micronaut.http.services.approval.url", UPSTREAM.url());
     return properties;
+  }
+
+  /** Rate-limit buckets are keyed by tenant and principal inside the key; no tenant reads them. */
+  @Override
+  protected Set<String> tablesWithoutTenants() {
+    return Set.of("rate_limit_bucket");
   }
 }

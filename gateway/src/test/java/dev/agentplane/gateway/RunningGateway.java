@@ -30,9 +30,9 @@ final class RunningGateway implements AutoCloseable {
   static Map<String, Object> properties(
       TestPostgres.TestDatabase database, String registry, String execution, String approval) {
     Map<String, Object> properties = new HashMap<>();
-    properties.put("datasources.default.url", database.jdbcUrl());
-    properties.put("datasources.default.username", database.user());
-    properties.put("datasources.default.password", database.password());
+    properties.put("agentplane.db.url", database.jdbcUrl());
+    properties.put("agentplane.db.user", database.user());
+    properties.put("agentplane.db.password", database.password());
     properties.put("kafka.bootstrap.servers", TestKafka.get().bootstrapServers());
     properties.put("agentplane.jwt.secret", TestTokens.SECRET);
     properties.put("micronaut.server.port", -1);

@@ -11,11 +11,12 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
-import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import io.micronaut.context.ApplicationContext;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.slf4j.LoggerFactory;
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecretsIT extends RegistryTestSupport {
 
-  @Inject DataSource dataSource;
+  @Inject ApplicationContext context;
 
   /** A row of {@code registry.secret} as stored. */
   private record StoredSecret(String keyId, byte[] nonce, byte[] ciphertext) {}
@@ -343,12 +343,12 @@ class SecretsIT extends RegistryTestSupport {
     }
   }
 
+  /** The schema owner's login, as a DBA looking at (or tampering with) the table would use. */
   private Connection connection() throws SQLException {
-    DataSource target = dataSource;
-    while (target instanceof DelegatingDataSource delegating) {
-      target = delegating.getTargetDataSource();
-    }
-    return target.getConnection();
+    return DriverManager.getConnection(
+        context.getRequiredProperty("agentplane.db.url", String.class),
+        context.getProperty("agentplane.db.user", String.class).orElse(""),
+        context.getProperty("agentplane.db.password", String.class).orElse(""));
   }
 
   private StoredSecret stored(String tenant, String name) throws SQLException {

@@ -45,6 +45,30 @@ public final class RowLevelSecurityProbe {
 
   /** The service's tables, but Flyway's history, as the owner sees them. */
   public List<String> tables() throws SQLException {
+    return tableNames("");
+  }
+
+  /**
+   * The tables, but those in {@code notTenantOwned}, that are not protected: without a {@code
+   * tenant_id} column, without row-level security enabled and forced, or without the {@code
+   * tenant_isolation} policy.
+   */
+  public List<String> tablesLackingAPolicy(Set<String> notTenantOwned) throws SQLException {
+    List<String> lacking =
+        tableNames(
+            """
+            AND NOT (c.relrowsecurity AND c.relforcerowsecurity
+                 AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid
+                                AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+                 AND EXISTS (SELECT FROM pg_policies p WHERE p.schemaname = n.nspname
+                                AND p.tablename = c.relname
+                                AND p.policyname = 'tenant_isolation'))
+            """);
+    lacking.removeAll(notTenantOwned);
+    return lacking;
+  }
+
+  private List<String> tableNames(String condition) throws SQLException {
     List<String> tables = new ArrayList<>();
     try (Connection connection = asOwner();
         PreparedStatement statement =
@@ -53,8 +77,9 @@ public final class RowLevelSecurityProbe {
                 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE n.nspname = ? AND c.relkind IN ('r', 'p')
                    AND c.relname <> 'flyway_schema_history'
-                 ORDER BY c.relname
-                """)) {
+                """
+                    + condition
+                    + " ORDER BY c.relname")) {
       statement.setString(1, schema);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
@@ -65,44 +90,55 @@ public final class RowLevelSecurityProbe {
     return tables;
   }
 
-  /**
-   * The tables, but those in {@code notTenantOwned}, that are not protected: without a {@code
-   * tenant_id} column, without row-level security enabled and forced, or without the {@code
-   * tenant_isolation} policy.
-   */
-  public List<String> tablesLackingAPolicy(Set<String> notTenantOwned) throws SQLException {
-    List<String> lacking = new ArrayList<>();
-    try (Connection connection = asOwner();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                """
-                SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = ? AND c.relkind IN ('r', 'p')
-                   AND c.relname <> 'flyway_schema_history'
-                   AND NOT (c.relrowsecurity AND c.relforcerowsecurity
-                        AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid
-                                       AND a.attname = 'tenant_id' AND NOT a.attisdropped)
-                        AND EXISTS (SELECT FROM pg_policies p WHERE p.schemaname = n.nspname
-                                       AND p.tablename = c.relname
-                                       AND p.policyname = 'tenant_isolation'))
-                 ORDER BY c.relname
-                """)) {
-      statement.setString(1, schema);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          if (!notTenantOwned.contains(rows.getString(1))) {
-            lacking.add(rows.getString(1));
-          }
-        }
-      }
-    }
-    return lacking;
-  }
-
   /** Rows per table as the owner sees them (a superuser in tests: every row). */
   public Map<String, Long> rowsSeenByOwner() throws SQLException {
     try (Connection connection = asOwner()) {
       return countRows(connection);
+    }
+  }
+
+  /** Rows per table whose tenant_id is {@code tenantId}, as the owner counts them. */
+  public Map<String, Long> rowsOfTenantSeenByOwner(String tenantId) throws SQLException {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    try (Connection connection = asOwner()) {
+      for (String table : tables()) {
+        try (PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT count(*) FROM \"" + schema + "\".\"" + table + "\" WHERE tenant_id = ?")) {
+          statement.setString(1, tenantId);
+          try (ResultSet count = statement.executeQuery()) {
+            count.next();
+            counts.put(table, count.getLong(1));
+          }
+        }
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Runs {@code sql} as the application role in a transaction scoped to {@code tenantId}, and rolls
+   * it back; returns the SQLState it failed with, or null when it succeeded. Table names resolve in
+   * the service's schema.
+   */
+  public String sqlStateOfApplicationStatement(String tenantId, String sql) throws SQLException {
+    try (Connection connection =
+        DriverManager.getConnection(url, applicationRole, applicationPassword)) {
+      connection.setSchema(schema);
+      connection.setAutoCommit(false);
+      try (PreparedStatement bind =
+          connection.prepareStatement("SELECT set_config('app.tenant_id', ?, true)")) {
+        bind.setString(1, tenantId);
+        bind.execute();
+      }
+      try (Statement statement = connection.createStatement()) {
+        statement.execute(sql);
+        return null;
+      } catch (SQLException e) {
+        return e.getSQLState();
+      } finally {
+        connection.rollback();
+      }
     }
   }
 

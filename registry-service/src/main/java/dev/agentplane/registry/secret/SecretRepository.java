@@ -8,9 +8,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** SQL for sealed secrets, always within one tenant. */
@@ -109,76 +107,6 @@ class SecretRepository {
               return statement.executeUpdate();
             })
         == 1;
-  }
-
-  /** A stored value and the row it belongs to, for re-sealing. */
-  record SealedRow(String tenantId, String name, AesGcmSealer.Sealed sealed) {}
-
-  /**
-   * Locks the next rows, in primary-key order after ({@code afterTenant}, {@code afterName}), whose
-   * value is sealed with a key other than {@code keyId}; rows another transaction holds are
-   * skipped, so several instances re-sealing at once share the work instead of queueing.
-   */
-  List<SealedRow> lockSealedWithOtherKeys(
-      String keyId, String afterTenant, String afterName, int limit) {
-    return jdbc.prepareStatement(
-        """
-        SELECT tenant_id, name, key_id, nonce, ciphertext FROM secret
-        WHERE key_id <> ? AND (tenant_id, name) > (?, ?)
-        ORDER BY tenant_id, name LIMIT ? FOR UPDATE SKIP LOCKED
-        """,
-        statement -> {
-          statement.setString(1, keyId);
-          statement.setString(2, afterTenant);
-          statement.setString(3, afterName);
-          statement.setInt(4, limit);
-          try (ResultSet rows = statement.executeQuery()) {
-            List<SealedRow> result = new ArrayList<>();
-            while (rows.next()) {
-              result.add(
-                  new SealedRow(
-                      rows.getString("tenant_id"),
-                      rows.getString("name"),
-                      new AesGcmSealer.Sealed(
-                          rows.getString("key_id"),
-                          rows.getBytes("nonce"),
-                          rows.getBytes("ciphertext"))));
-            }
-            return result;
-          }
-        });
-  }
-
-  /**
-   * Replaces a row's sealed value with the same value sealed anew; who set it and when stay, since
-   * the value did not change.
-   */
-  void replaceSealed(String tenantId, String name, AesGcmSealer.Sealed sealed) {
-    jdbc.prepareStatement(
-        "UPDATE secret SET key_id = ?, nonce = ?, ciphertext = ? WHERE tenant_id = ? AND name = ?",
-        statement -> {
-          statement.setString(1, sealed.keyId());
-          statement.setBytes(2, sealed.nonce());
-          statement.setBytes(3, sealed.ciphertext());
-          statement.setString(4, tenantId);
-          statement.setString(5, name);
-          return statement.executeUpdate();
-        });
-  }
-
-  /** How many values are sealed with each key id. */
-  Map<String, Long> countByKey() {
-    return jdbc.prepareStatement(
-        "SELECT key_id, count(*) AS n FROM secret GROUP BY key_id ORDER BY key_id",
-        statement -> {
-          try (ResultSet rows = statement.executeQuery()) {
-            Map<String, Long> result = new LinkedHashMap<>();
-            while (rows.next()) {
-              result.put(rows.getString("key_id"), rows.getLong("n"));
-            }
-            return result;
-          }
-        });
   }
 
   private static SecretMetadata metadata(ResultSet rows) throws SQLException {

@@ -1,10 +1,10 @@
 package dev.agentplane.registry.secret;
 
 import dev.agentplane.kit.sealing.AesGcmSealer;
-import dev.agentplane.registry.secret.SecretRepository.SealedRow;
-import io.micronaut.transaction.annotation.ReadOnly;
+import dev.agentplane.kit.tenancy.JobsDataSource;
+import dev.agentplane.registry.secret.SealedSecretsOfAllTenants.SealedRow;
+import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
-import jakarta.transaction.Transactional;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -36,16 +36,16 @@ public class SecretResealing {
    */
   public record Batch(int resealed, int unopenable, Position next) {}
 
-  private final SecretRepository secrets;
+  private final SealedSecretsOfAllTenants secrets;
   private final SecretVault vault;
 
-  SecretResealing(SecretRepository secrets, SecretVault vault) {
+  SecretResealing(SealedSecretsOfAllTenants secrets, SecretVault vault) {
     this.secrets = secrets;
     this.vault = vault;
   }
 
   /** Re-seals up to {@code size} values after {@code from} that are on another key, and commits. */
-  @Transactional
+  @Transactional(JobsDataSource.NAME)
   public Batch resealBatch(Position from, int size) {
     String current = vault.currentKeyId();
     List<SealedRow> rows =
@@ -78,7 +78,7 @@ public class SecretResealing {
   }
 
   /** How many values each key id seals now, e.g. {@code {old=0, new=1234}} after a rotation. */
-  @ReadOnly
+  @Transactional(value = JobsDataSource.NAME, readOnly = true)
   public Map<String, Long> countByKey() {
     return secrets.countByKey();
   }

@@ -227,9 +227,9 @@ class SecretKeyRotationIT implements RealInfrastructure {
   private <T> T query(String sql, RowReader<T> reader) {
     try (Connection connection =
             DriverManager.getConnection(
-                (String) infrastructure.get("datasources.default.url"),
-                (String) infrastructure.get("datasources.default.username"),
-                (String) infrastructure.get("datasources.default.password"));
+                (String) infrastructure.get("agentplane.db.url"),
+                (String) infrastructure.get("agentplane.db.user"),
+                (String) infrastructure.get("agentplane.db.password"));
         PreparedStatement statement = connection.prepareStatement(sql);
         ResultSet rows = statement.executeQuery()) {
       return reader.read(rows);
