@@ -5,12 +5,12 @@ import dev.agentplane.contracts.ApprovalKind;
 import dev.agentplane.contracts.EventEnvelope;
 import dev.agentplane.contracts.PlatformEvent;
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.execution.run.RunAccepted;
 import dev.agentplane.execution.run.RunDispatch;
 import dev.agentplane.kit.consumer.IdempotentConsumer;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -37,7 +37,7 @@ class GateDecisionListener {
 
   @Topic(Topics.APPROVALS_DECIDED)
   void receive(ConsumerRecord<String, byte[]> record) {
-    AtomicReference<UUID> queued = new AtomicReference<>();
+    AtomicReference<RunAccepted> queued = new AtomicReference<>();
     IdempotentConsumer.Outcome outcome =
         consumer.process(
             CONSUMER,
@@ -46,11 +46,13 @@ class GateDecisionListener {
               PlatformEvent decoded = EventEnvelope.unwrap(event);
               if (decoded instanceof ApprovalDecided decision
                   && decision.kind() == ApprovalKind.TOOL_CALL) {
-                gates.decide(decision).ifPresent(queued::set);
+                gates
+                    .decide(decision)
+                    .ifPresent(runId -> queued.set(new RunAccepted(decision.tenantId(), runId)));
               }
             });
     if (outcome == IdempotentConsumer.Outcome.PROCESSED && queued.get() != null) {
-      dispatch.offerLocally(queued.get());
+      dispatch.offerLocally(queued.get().tenantId(), queued.get().runId());
     }
   }
 }

@@ -34,9 +34,10 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code WHERE epoch = ? AND lease_owner = ?}) and then appends the checkpoint and events, so a
  * paused or partitioned worker can never write over a newer one.
  *
- * <p>Row-level security: a write under a lease is for the lease's tenant, and this class scopes it
- * so whatever thread writes it (a worker, a group commit's writer). Claims, lease renewal and
- * release find their runs by id alone, across tenants: they go through the {@code jobs} datasource.
+ * <p>Row-level security: a claim is scoped to the tenant it names, a write under a lease to the
+ * lease's tenant, whichever thread makes it (a worker, a group commit's writer). Lease renewal and
+ * release handle every lease held here at once, across tenants: they go through the {@code jobs}
+ * datasource.
  */
 @Singleton
 public class RunJournal {
@@ -107,11 +108,11 @@ public class RunJournal {
    * has its quota of running top-level runs ({@link TenantQuotas}; the run then stays queued).
    * Tries again while {@link #tryClaim} is contended.
    */
-  public Optional<Run> claim(UUID runId, String owner, Duration leaseDuration) {
-    Claim claim = tryClaim(runId, owner, leaseDuration);
+  public Optional<Run> claim(String tenantId, UUID runId, String owner, Duration leaseDuration) {
+    Claim claim = tryClaim(tenantId, runId, owner, leaseDuration);
     while (claim.contended()) {
       LockSupport.parkNanos(CONTENDED_RETRY.toNanos());
-      claim = tryClaim(runId, owner, leaseDuration);
+      claim = tryClaim(tenantId, runId, owner, leaseDuration);
     }
     return claim.run();
   }
@@ -121,20 +122,23 @@ public class RunJournal {
    * without waiting: a claim that finds it held gives up at once ({@code contended}) rather than
    * holding its connection and its worker slot while other claims of a flooding tenant go first.
    *
-   * <p>A worker offered a run knows its id only (a dispatch message, the sweeper, a decision), so
-   * the claim finds it across tenants, through the {@code jobs} datasource; everything the worker
-   * does with the claimed run afterwards is scoped to the run's tenant.
+   * <p>In a transaction of {@code tenantId}, the tenant the run was offered with: row-level
+   * security hides the run of any other tenant, which is then not claimed.
    */
-  public Claim tryClaim(UUID runId, String owner, Duration leaseDuration) {
+  public Claim tryClaim(String tenantId, UUID runId, String owner, Duration leaseDuration) {
+    return TenantScope.call(tenantId, () -> tryClaimInScope(runId, owner, leaseDuration));
+  }
+
+  private Claim tryClaimInScope(UUID runId, String owner, Duration leaseDuration) {
     int runningQuota = quotas.runningQuota();
-    return jobs.executeWrite(
+    return transactions.executeWrite(
         status -> {
           TenantQuotas.QuotaLock lock = quotas.tryLockRunningQuota(runId);
           if (lock.contended()) {
             return new Claim(Optional.empty(), true, null);
           }
           Optional<Run> claimed =
-              jobsJdbc.prepareStatement(
+              jdbc.prepareStatement(
                   """
                   UPDATE run SET epoch = epoch + 1, lease_owner = ?,
                       lease_expires_at = now() + make_interval(secs => ?), status = 'running',

@@ -37,18 +37,21 @@ class RunSweeper {
       fixedDelay = "${agentplane.execution.workers.sweep-every:5s}",
       initialDelay = "${agentplane.execution.workers.sweep-every:5s}")
   void sweep() {
-    abandoned().forEach(workers::offer);
+    abandoned().forEach(run -> workers.offer(run.tenantId(), run.runId()));
   }
+
+  /** A run nobody is working on, and its tenant, whose scope its claim takes. */
+  record Abandoned(String tenantId, UUID runId) {}
 
   /** Runs with a lapsed lease or unclaimed for too long, oldest first. */
   @ReadOnly(transactionManager = JobsDataSource.NAME)
-  List<UUID> abandoned() {
+  List<Abandoned> abandoned() {
     return jdbc.prepareStatement(
         """
-        (SELECT id FROM run WHERE status = 'running' AND lease_expires_at < now()
+        (SELECT tenant_id, id FROM run WHERE status = 'running' AND lease_expires_at < now()
             ORDER BY lease_expires_at LIMIT ?)
         UNION ALL
-        (SELECT id FROM run WHERE status = 'queued'
+        (SELECT tenant_id, id FROM run WHERE status = 'queued'
             AND created_at < now() - make_interval(secs => ?)
             ORDER BY created_at LIMIT ?)
         """,
@@ -56,13 +59,13 @@ class RunSweeper {
           statement.setInt(1, settings.sweepBatch());
           statement.setDouble(2, settings.unclaimedAfter().toMillis() / 1000.0);
           statement.setInt(3, settings.sweepBatch());
-          List<UUID> ids = new ArrayList<>();
+          List<Abandoned> runs = new ArrayList<>();
           try (ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-              ids.add(rows.getObject(1, UUID.class));
+              runs.add(new Abandoned(rows.getString(1), rows.getObject(2, UUID.class)));
             }
           }
-          return ids;
+          return runs;
         });
   }
 }

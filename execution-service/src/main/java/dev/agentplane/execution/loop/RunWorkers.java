@@ -35,14 +35,18 @@ import org.slf4j.MDC;
  * #offer} never blocks (the Kafka poll loop calls it): a run beyond the cap waits in a bounded
  * backlog, and beyond that it is left queued in PostgreSQL for the sweeper to offer again.
  *
- * <p>No request carries a worker's thread: once a run is claimed, everything its worker does (the
- * loop, its model and tool calls, handing the tenant's next queued run on) is scoped to the run's
- * tenant ({@link TenantScope}), which row-level security holds its database work to.
+ * <p>No request carries a worker's thread: a run is offered with its tenant, and everything its
+ * worker does (the claim, the loop, its model and tool calls, handing the tenant's next queued run
+ * on) is scoped to that tenant ({@link TenantScope}), which row-level security holds its database
+ * work to.
  */
 @Singleton
 public class RunWorkers implements EagerStart {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunWorkers.class);
+
+  /** A run offered here, with the tenant its claim and its work are scoped to. */
+  private record Offer(String tenantId, UUID runId) {}
 
   private final RunJournal journal;
   private final TenantQuotas quotas;
@@ -50,7 +54,7 @@ public class RunWorkers implements EagerStart {
   private final WorkerSettings settings;
   private final String owner;
   private final Semaphore slots;
-  private final BlockingQueue<UUID> backlog;
+  private final BlockingQueue<Offer> backlog;
   // Runs offered and not yet done with here, each with whether it was offered again meanwhile (a
   // decision that queued it again while its worker was still finishing): it is then offered once
   // more when that worker is done, since no dispatch message may follow to offer it later.
@@ -89,16 +93,27 @@ public class RunWorkers implements EagerStart {
     return owner;
   }
 
-  /** Asks this instance to run the run; returns at once. */
-  public void offer(UUID runId) {
-    if (!accepting || !firstOffer(runId)) {
+  /**
+   * Asks this instance to run the run of {@code tenantId}; returns at once. An offer naming another
+   * tenant than the run's claims nothing (the sweeper offers the run again, rightly).
+   */
+  public void offer(String tenantId, UUID runId) {
+    if (tenantId == null || tenantId.isBlank()) {
+      LOG.debug("Run {} offered without a tenant; it waits for the sweeper", runId);
+      return;
+    }
+    offer(new Offer(tenantId, runId));
+  }
+
+  private void offer(Offer offer) {
+    if (!accepting || !firstOffer(offer.runId())) {
       return;
     }
     if (slots.tryAcquire()) {
-      start(runId);
-    } else if (!backlog.offer(runId)) {
-      offered.remove(runId);
-      LOG.debug("Backlog full; run {} waits for the sweeper", runId);
+      start(offer);
+    } else if (!backlog.offer(offer)) {
+      offered.remove(offer.runId());
+      LOG.debug("Backlog full; run {} waits for the sweeper", offer.runId());
     }
   }
 
@@ -123,7 +138,7 @@ public class RunWorkers implements EagerStart {
   @EventListener
   void onAccepted(RunAccepted accepted) {
     if (settings.eagerStart()) {
-      offer(accepted.runId());
+      offer(accepted.tenantId(), accepted.runId());
     }
   }
 
@@ -176,28 +191,28 @@ public class RunWorkers implements EagerStart {
     journal.release(running.stream().map(ActiveRun::lease).toList());
   }
 
-  private void start(UUID runId) {
+  private void start(Offer offer) {
     Thread.ofVirtual()
-        .name("run-" + runId)
+        .name("run-" + offer.runId())
         .start(
             () -> {
               boolean holdsSlot = true;
               try {
-                holdsSlot = execute(runId);
+                holdsSlot = TenantScope.call(offer.tenantId(), () -> execute(offer));
               } finally {
-                boolean offeredAgain = Boolean.TRUE.equals(offered.remove(runId));
+                boolean offeredAgain = Boolean.TRUE.equals(offered.remove(offer.runId()));
                 if (holdsSlot) {
                   startNextOrRelease();
                 }
                 if (offeredAgain) {
-                  offer(runId);
+                  offer(offer);
                 }
               }
             });
   }
 
   private void startNextOrRelease() {
-    UUID next = accepting ? backlog.poll() : null;
+    Offer next = accepting ? backlog.poll() : null;
     if (next != null) {
       start(next);
     } else {
@@ -231,21 +246,25 @@ public class RunWorkers implements EagerStart {
       }
     }
     if (next != null) {
-      offer(next);
+      offer(tenantId, next);
       return;
     }
     try {
-      quotas.nextQueued(tenantId).ifPresent(this::offer);
+      quotas.nextQueued(tenantId).ifPresent(runId -> offer(tenantId, runId));
     } catch (RuntimeException e) {
       LOG.warn("Could not look for the next queued run of a tenant; the sweeper will find it", e);
     }
   }
 
-  /** Executes the run if it can be claimed; answers whether it still holds its slot. */
-  private boolean execute(UUID runId) {
+  /**
+   * Executes the run if it can be claimed, in the scope of the offer's tenant; answers whether it
+   * still holds its slot.
+   */
+  private boolean execute(Offer offer) {
+    UUID runId = offer.runId();
     RunJournal.Claim claim;
     try {
-      claim = journal.tryClaim(runId, owner, settings.leaseDuration());
+      claim = journal.tryClaim(offer.tenantId(), runId, owner, settings.leaseDuration());
     } catch (RuntimeException e) {
       LOG.warn("Could not claim run {}; the sweeper will offer it again", runId, e);
       return true;
@@ -254,7 +273,7 @@ public class RunWorkers implements EagerStart {
       // The slot goes to the next run now; this one is offered again once the other claim of
       // its tenant has decided (the offer record is gone by then, or marks it offered again).
       retries.schedule(
-          () -> offer(runId), RunJournal.CONTENDED_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+          () -> offer(offer), RunJournal.CONTENDED_RETRY.toMillis(), TimeUnit.MILLISECONDS);
       return true;
     }
     if (claim.run().isEmpty()) {
@@ -267,24 +286,19 @@ public class RunWorkers implements EagerStart {
     ActiveRun control =
         new ActiveRun(new Lease(run.id(), run.tenantId(), run.agentId(), owner, run.epoch()));
     active.put(runId, control);
-    TenantScope.run(run.tenantId(), () -> drive(run, control));
-    return control.holdsSlot();
-  }
-
-  /** The claimed run's work, in its tenant's scope. */
-  private void drive(Run run, ActiveRun control) {
     MDC.put(Correlation.MDC_TENANT_ID, run.tenantId());
     MDC.put("runId", run.id().toString());
     try {
       loop.drive(run, control);
     } catch (RuntimeException e) {
-      LOG.error("Run {} stopped on an unexpected error; its lease will lapse", run.id(), e);
+      LOG.error("Run {} stopped on an unexpected error; its lease will lapse", runId, e);
     } finally {
-      active.remove(run.id());
+      active.remove(runId);
       MDC.clear();
     }
     if (run.parentRunId() == null) {
       offerNextQueuedOf(run.tenantId());
     }
+    return control.holdsSlot();
   }
 }

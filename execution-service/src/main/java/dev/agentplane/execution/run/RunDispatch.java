@@ -66,9 +66,12 @@ public class RunDispatch {
             by));
   }
 
-  /** After the transaction that queued the run committed: this instance's workers may start it. */
-  public void offerLocally(UUID runId) {
-    accepted.publishEvent(new RunAccepted(runId));
+  /**
+   * After the transaction that queued the run of {@code tenantId} committed: this instance's
+   * workers may start it.
+   */
+  public void offerLocally(String tenantId, UUID runId) {
+    accepted.publishEvent(new RunAccepted(tenantId, runId));
   }
 
   /** A verified caller, as a dispatch message names who asked. */

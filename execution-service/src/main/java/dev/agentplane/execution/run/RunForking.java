@@ -82,7 +82,7 @@ public class RunForking {
               dispatch.enqueue(branch, RunDispatch.requesterOf(caller));
               return branch;
             });
-    dispatch.offerLocally(fork.id());
+    dispatch.offerLocally(fork.tenantId(), fork.id());
     return fork;
   }
 

@@ -113,7 +113,7 @@ public class RunIntake {
     Run run = newRun(caller, command, parent, snapshot, fingerprint);
     Accepted outcome = write(run, caller, command, fingerprint);
     if (!outcome.replayed()) {
-      dispatch.offerLocally(run.id());
+      dispatch.offerLocally(run.tenantId(), run.id());
     }
     return outcome;
   }

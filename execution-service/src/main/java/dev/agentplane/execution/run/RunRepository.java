@@ -26,8 +26,8 @@ import java.util.UUID;
 /**
  * SQL for runs. Every query the API uses names the tenant: another tenant's run is as absent as one
  * that never existed; row-level security holds every statement to the transaction's tenant besides
- * (the workers' claim and the sweeper, which look across tenants, are jobs of their own). Callers
- * run inside the use case's transaction.
+ * (the sweeper, which looks across tenants, is a job of its own). Callers run inside the use case's
+ * transaction.
  */
 @Singleton
 public class RunRepository {

@@ -12,7 +12,6 @@ import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -42,9 +41,9 @@ class RunRequestListener {
 
   @Topic(Topics.RUNS_REQUESTED)
   void receive(ConsumerRecord<String, byte[]> record) {
-    Optional<UUID> dispatched = dispatchedRun(record);
+    Optional<RunRequested> dispatched = dispatchedRun(record);
     if (dispatched.isPresent()) {
-      workers.offer(dispatched.get());
+      workers.offer(dispatched.get().tenantId(), dispatched.get().runId());
       return;
     }
     consumer.process(
@@ -58,7 +57,7 @@ class RunRequestListener {
             throw new PoisonMessageException("not a run request: " + malformed.getMessage());
           }
           if (request.runId() != null) {
-            workers.offer(request.runId());
+            workers.offer(request.tenantId(), request.runId());
             return;
           }
           if (request.requestedBy() == null) {
@@ -81,11 +80,14 @@ class RunRequestListener {
         });
   }
 
-  /** The run a dispatch message hands over; empty for anything else, which the ledger handles. */
-  private static Optional<UUID> dispatchedRun(ConsumerRecord<String, byte[]> record) {
+  /**
+   * The dispatch message handing a run over (its run id and tenant); empty for anything else, which
+   * the ledger handles.
+   */
+  private static Optional<RunRequested> dispatchedRun(ConsumerRecord<String, byte[]> record) {
     try {
-      return Optional.ofNullable(
-          EventEnvelope.unwrap(EventEnvelope.fromKafka(record), RunRequested.class).runId());
+      return Optional.of(EventEnvelope.unwrap(EventEnvelope.fromKafka(record), RunRequested.class))
+          .filter(request -> request.runId() != null);
     } catch (RuntimeException malformed) {
       return Optional.empty();
     }

@@ -70,7 +70,7 @@ public class RunResumption {
               dispatch.enqueue(requeued, RunDispatch.requesterOf(caller));
               return requeued;
             });
-    dispatch.offerLocally(resumed.id());
+    dispatch.offerLocally(resumed.tenantId(), resumed.id());
     return resumed;
   }
 

@@ -1,10 +1,8 @@
 package dev.agentplane.execution.run;
 
 import dev.agentplane.kit.problem.TooManyRequestsException;
-import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.transaction.annotation.ReadOnly;
-import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.ResultSet;
 import java.util.Optional;
@@ -29,16 +27,10 @@ public class TenantQuotas {
   private static final int RUNNING_QUOTA_LOCKS = 0x52554e4e;
 
   private final JdbcOperations jdbc;
-  // Claims find their run by id across tenants, in a transaction of the jobs datasource.
-  private final JdbcOperations claims;
   private final QuotaSettings settings;
 
-  TenantQuotas(
-      JdbcOperations jdbc,
-      @Named(JobsDataSource.NAME) JdbcOperations claims,
-      QuotaSettings settings) {
+  TenantQuotas(JdbcOperations jdbc, QuotaSettings settings) {
     this.jdbc = jdbc;
-    this.claims = claims;
     this.settings = settings;
   }
 
@@ -95,16 +87,16 @@ public class TenantQuotas {
   }
 
   /**
-   * In a claim's transaction (of the {@code jobs} datasource, as the claim), before the claim's
-   * update: takes the run's tenant's running-quota lock if it is free, so that the update's count
-   * of the tenant's running runs cannot miss a claim committing beside it. Nothing to take for a
-   * child run, which the quota does not count, or when the quota is off.
+   * In a claim's transaction, before the claim's update: takes the run's tenant's running-quota
+   * lock if it is free, so that the update's count of the tenant's running runs cannot miss a claim
+   * committing beside it. Nothing to take for a child run, which the quota does not count, or when
+   * the quota is off.
    */
   public QuotaLock tryLockRunningQuota(UUID runId) {
     if (runningQuota() == 0) {
       return QuotaLock.NOT_COUNTED;
     }
-    return claims.prepareStatement(
+    return jdbc.prepareStatement(
         """
         SELECT pg_try_advisory_xact_lock(?, hashtext(tenant_id)), tenant_id, status = 'queued'
         FROM run WHERE id = ? AND parent_run_id IS NULL

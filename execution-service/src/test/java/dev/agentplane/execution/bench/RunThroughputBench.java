@@ -77,9 +77,10 @@ public final class RunThroughputBench {
         ApplicationContext.builder()
             .properties(
                 Map.of(
-                    "datasources.default.url", database.jdbcUrl(),
-                    "datasources.default.username", database.user(),
-                    "datasources.default.password", database.password(),
+                    // The owner migrates; the service logs in as its roles (row-level security).
+                    "agentplane.db.url", database.jdbcUrl(),
+                    "agentplane.db.user", database.user(),
+                    "agentplane.db.password", database.password(),
                     "datasources.default.maximum-pool-size", String.valueOf(POOL),
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "agentplane.jwt.secret", TestTokens.SECRET,

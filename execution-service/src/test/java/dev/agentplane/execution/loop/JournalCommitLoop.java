@@ -52,7 +52,10 @@ public final class JournalCommitLoop {
       loops.add(
           writers.submit(
               () -> {
-                Run run = journal.claim(runId, "journal-bench", Duration.ofHours(1)).orElseThrow();
+                Run run =
+                    journal
+                        .claim(tenant, runId, "journal-bench", Duration.ofHours(1))
+                        .orElseThrow();
                 Lease lease =
                     new Lease(
                         run.id(), run.tenantId(), run.agentId(), "journal-bench", run.epoch());

@@ -81,8 +81,9 @@ class LeaseFencingIT extends ExecutionTestSupport {
   void aCommitUnderALeaseThatAnotherWorkerTookOverIsRefusedAndWritesNothing() {
     String tenant = newTenant();
     UUID runId = insertQueuedRun(tenant);
-    Lease stale = lease(journal.claim(runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
-    Lease current = takeOver(runId, "worker-b");
+    Lease stale =
+        lease(journal.claim(tenant, runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
+    Lease current = takeOver(tenant, runId, "worker-b");
     assertThat(stale.epoch()).isEqualTo(1);
     assertThat(current.epoch()).isEqualTo(2);
     Map<String, Object> before = runRow(runId);
@@ -119,8 +120,9 @@ class LeaseFencingIT extends ExecutionTestSupport {
   void anOldEpochIsRefusedEvenWhenTheSameWorkerClaimedTheRunAgain() {
     String tenant = newTenant();
     UUID runId = insertQueuedRun(tenant);
-    Lease first = lease(journal.claim(runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
-    Lease again = takeOver(runId, "worker-a");
+    Lease first =
+        lease(journal.claim(tenant, runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
+    Lease again = takeOver(tenant, runId, "worker-a");
     assertThat(again.epoch()).isEqualTo(first.epoch() + 1);
 
     assertThatThrownBy(() -> journal.commit(first, aStep(first)))
@@ -138,8 +140,9 @@ class LeaseFencingIT extends ExecutionTestSupport {
   void renewingOrReleasingAStaleLeaseFailsAndLeavesTheNewOwnersLeaseAlone() {
     String tenant = newTenant();
     UUID runId = insertQueuedRun(tenant);
-    Lease stale = lease(journal.claim(runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
-    Lease current = takeOver(runId, "worker-b");
+    Lease stale =
+        lease(journal.claim(tenant, runId, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
+    Lease current = takeOver(tenant, runId, "worker-b");
     Map<String, Object> before = runRow(runId);
 
     assertThat(journal.renew(List.of(stale), LONG_LEASE.multipliedBy(2))).containsExactly(runId);
@@ -155,13 +158,14 @@ class LeaseFencingIT extends ExecutionTestSupport {
   void aLiveLeaseIsNotTakenOverAndAFinishedRunIsNotClaimed() {
     String tenant = newTenant();
     UUID runId = insertQueuedRun(tenant);
-    Lease held = lease(journal.claim(runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a");
+    Lease held =
+        lease(journal.claim(tenant, runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a");
 
-    assertThat(journal.claim(runId, "worker-b", LONG_LEASE)).isEmpty();
+    assertThat(journal.claim(tenant, runId, "worker-b", LONG_LEASE)).isEmpty();
     assertThat(runRow(runId)).containsEntry("epoch", 1L).containsEntry("lease_owner", "worker-a");
 
     journal.commit(held, anEnding(held));
-    assertThat(journal.claim(runId, "worker-b", LONG_LEASE)).isEmpty();
+    assertThat(journal.claim(tenant, runId, "worker-b", LONG_LEASE)).isEmpty();
     assertThat(runRow(runId)).containsEntry("epoch", 1L).containsEntry("status", "succeeded");
   }
 
@@ -170,13 +174,15 @@ class LeaseFencingIT extends ExecutionTestSupport {
       throws Exception {
     String tenant = newTenant();
     UUID staleRun = insertQueuedRun(tenant);
-    Lease stale = lease(journal.claim(staleRun, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
-    takeOver(staleRun, "worker-b");
+    Lease stale =
+        lease(journal.claim(tenant, staleRun, "worker-a", SHORT_LEASE).orElseThrow(), "worker-a");
+    takeOver(tenant, staleRun, "worker-b");
     Map<String, Object> atTakeOver = runRow(staleRun);
     List<Lease> leases = new ArrayList<>();
     for (int i = 0; i < 39; i++) {
       UUID runId = insertQueuedRun(tenant);
-      leases.add(lease(journal.claim(runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
+      leases.add(
+          lease(journal.claim(tenant, runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
     }
     leases.add(20, stale);
     double largestBatchBefore = largestBatch();
@@ -216,7 +222,8 @@ class LeaseFencingIT extends ExecutionTestSupport {
     List<Lease> leases = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       UUID runId = insertQueuedRun(tenant);
-      leases.add(lease(journal.claim(runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
+      leases.add(
+          lease(journal.claim(tenant, runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
     }
     Lease broken = leases.get(15);
 
@@ -254,8 +261,10 @@ class LeaseFencingIT extends ExecutionTestSupport {
     List<String> tenants = List.of(newTenant(), newTenant(), newTenant());
     List<Lease> leases = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      UUID runId = insertQueuedRun(tenants.get(i % tenants.size()));
-      leases.add(lease(journal.claim(runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
+      String tenant = tenants.get(i % tenants.size());
+      UUID runId = insertQueuedRun(tenant);
+      leases.add(
+          lease(journal.claim(tenant, runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
     }
 
     Map<Lease, Throwable> outcomes = commitAtOnce(leases, LeaseFencingIT::aStep);
@@ -348,7 +357,7 @@ class LeaseFencingIT extends ExecutionTestSupport {
                     == 1);
 
     // The worker sleeps through its one-second lease without renewing it; another takes over.
-    Lease current = takeOver(runId, "worker-b");
+    Lease current = takeOver(tenant, runId, "worker-b");
     assertThat(current.epoch()).isEqualTo(2);
     Map<String, Object> atTakeOver = runRow(runId);
     long events = count("SELECT count(*) FROM run_event WHERE run_id = ?", runId);
@@ -371,12 +380,12 @@ class LeaseFencingIT extends ExecutionTestSupport {
     assertThat(runRow(runId).get("status")).isEqualTo("succeeded");
   }
 
-  private Lease takeOver(UUID runId, String owner) {
+  private Lease takeOver(String tenant, UUID runId, String owner) {
     Run claimed =
         await("the first lease to lapse")
             .atMost(Duration.ofSeconds(5))
             .pollInterval(Duration.ofMillis(50))
-            .until(() -> journal.claim(runId, owner, LONG_LEASE), Optional::isPresent)
+            .until(() -> journal.claim(tenant, runId, owner, LONG_LEASE), Optional::isPresent)
             .orElseThrow();
     return lease(claimed, owner);
   }

@@ -193,7 +193,8 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
                           statement.setObject(1, runId);
                           return statement.executeUpdate();
                         })));
-    Run claimed = journal.claim(runId, "another-worker", Duration.ofMinutes(5)).orElseThrow();
+    Run claimed =
+        journal.claim(tenant, runId, "another-worker", Duration.ofMinutes(5)).orElseThrow();
     await("the first worker to abandon the call")
         .atMost(SOON)
         .until(() -> server.abortedByClient() == 1);

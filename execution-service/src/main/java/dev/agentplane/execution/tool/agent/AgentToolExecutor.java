@@ -101,7 +101,7 @@ public class AgentToolExecutor implements ToolExecutor {
     if (started.replayed()) {
       // The call is being repeated (a crash, a takeover): the child may still wait for a worker.
       // A new child needs no offer, the workers start runs accepted here at once.
-      workers.get().offer(child.id());
+      workers.get().offer(child.tenantId(), child.id());
     }
     try {
       return workers.get().lendingSlot(parent.id(), () -> awaitEnd(child, deadline));
