@@ -16,29 +16,26 @@
 --   opens every tenant's rows to it.
 
 DO $roles$
+DECLARE
+    login record;
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${approle}') THEN
-        BEGIN
-            EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE',
-                '${approle}');
-            IF '${apppassword}' <> '' THEN
-                EXECUTE format('ALTER ROLE %I PASSWORD %L', '${approle}', '${apppassword}');
-            END IF;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL; -- another service created it a moment ago
-        END;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${jobsrole}') THEN
-        BEGIN
-            EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE',
-                '${jobsrole}');
-            IF '${jobspassword}' <> '' THEN
-                EXECUTE format('ALTER ROLE %I PASSWORD %L', '${jobsrole}', '${jobspassword}');
-            END IF;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL;
-        END;
-    END IF;
+    FOR login IN
+        SELECT * FROM (VALUES ('${approle}', '${apppassword}'), ('${jobsrole}', '${jobspassword}'))
+            AS l(name, password)
+    LOOP
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = login.name) THEN
+            BEGIN
+                EXECUTE format(
+                    'CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE',
+                    login.name);
+                IF login.password <> '' THEN
+                    EXECUTE format('ALTER ROLE %I PASSWORD %L', login.name, login.password);
+                END IF;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL; -- another service created it a moment ago
+            END;
+        END IF;
+    END LOOP;
 END
 $roles$;
 

@@ -45,24 +45,7 @@ public final class RowLevelSecurityProbe {
 
   /** The service's tables, but Flyway's history, as the owner sees them. */
   public List<String> tables() throws SQLException {
-    List<String> tables = new ArrayList<>();
-    try (Connection connection = asOwner();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                """
-                SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = ? AND c.relkind IN ('r', 'p')
-                   AND c.relname <> 'flyway_schema_history'
-                 ORDER BY c.relname
-                """)) {
-      statement.setString(1, schema);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          tables.add(rows.getString(1));
-        }
-      }
-    }
-    return tables;
+    return tableNames("");
   }
 
   /**
@@ -71,7 +54,22 @@ public final class RowLevelSecurityProbe {
    * tenant_isolation} policy.
    */
   public List<String> tablesLackingAPolicy(Set<String> notTenantOwned) throws SQLException {
-    List<String> lacking = new ArrayList<>();
+    List<String> lacking =
+        tableNames(
+            """
+            AND NOT (c.relrowsecurity AND c.relforcerowsecurity
+                 AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid
+                                AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+                 AND EXISTS (SELECT FROM pg_policies p WHERE p.schemaname = n.nspname
+                                AND p.tablename = c.relname
+                                AND p.policyname = 'tenant_isolation'))
+            """);
+    lacking.removeAll(notTenantOwned);
+    return lacking;
+  }
+
+  private List<String> tableNames(String condition) throws SQLException {
+    List<String> tables = new ArrayList<>();
     try (Connection connection = asOwner();
         PreparedStatement statement =
             connection.prepareStatement(
@@ -79,24 +77,17 @@ public final class RowLevelSecurityProbe {
                 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE n.nspname = ? AND c.relkind IN ('r', 'p')
                    AND c.relname <> 'flyway_schema_history'
-                   AND NOT (c.relrowsecurity AND c.relforcerowsecurity
-                        AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid
-                                       AND a.attname = 'tenant_id' AND NOT a.attisdropped)
-                        AND EXISTS (SELECT FROM pg_policies p WHERE p.schemaname = n.nspname
-                                       AND p.tablename = c.relname
-                                       AND p.policyname = 'tenant_isolation'))
-                 ORDER BY c.relname
-                """)) {
+                """
+                    + condition
+                    + " ORDER BY c.relname")) {
       statement.setString(1, schema);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
-          if (!notTenantOwned.contains(rows.getString(1))) {
-            lacking.add(rows.getString(1));
-          }
+          tables.add(rows.getString(1));
         }
       }
     }
-    return lacking;
+    return tables;
   }
 
   /** Rows per table as the owner sees them (a superuser in tests: every row). */

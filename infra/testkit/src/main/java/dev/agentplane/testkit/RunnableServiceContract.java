@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -58,11 +59,7 @@ public abstract class RunnableServiceContract implements RealInfrastructure {
   void migratesItsOwnSchemaWithTheOutboxAndProcessedEventTables() throws Exception {
     String schema = context.getRequiredProperty("agentplane.service.schema", String.class);
     List<String> tables = new ArrayList<>();
-    try (Connection connection =
-            DriverManager.getConnection(
-                context.getRequiredProperty("agentplane.db.url", String.class),
-                context.getProperty("agentplane.db.user", String.class).orElse(""),
-                context.getProperty("agentplane.db.password", String.class).orElse(""));
+    try (Connection connection = asOwner();
         var statement =
             connection.prepareStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ?")) {
@@ -98,11 +95,7 @@ public abstract class RunnableServiceContract implements RealInfrastructure {
   void logsInAsARoleThatIsNeitherOwnerNorExemptFromRowLevelSecurity() throws Exception {
     String applicationRole =
         context.getRequiredProperty("datasources.default.username", String.class);
-    try (Connection connection =
-            DriverManager.getConnection(
-                context.getRequiredProperty("agentplane.db.url", String.class),
-                context.getProperty("agentplane.db.user", String.class).orElse(""),
-                context.getProperty("agentplane.db.password", String.class).orElse(""));
+    try (Connection connection = asOwner();
         var statement =
             connection.prepareStatement(
                 """
@@ -155,6 +148,14 @@ public abstract class RunnableServiceContract implements RealInfrastructure {
     HttpResponse<String> response = get("/v1/anything", tokens.user("acme", "alice", "admin"));
 
     assertThat(response.statusCode()).isNotEqualTo(401).isNotEqualTo(403);
+  }
+
+  /** The schema owner's login (a superuser in tests), which sees every table and row. */
+  private Connection asOwner() throws SQLException {
+    return DriverManager.getConnection(
+        context.getRequiredProperty("agentplane.db.url", String.class),
+        context.getProperty("agentplane.db.user", String.class).orElse(""),
+        context.getProperty("agentplane.db.password", String.class).orElse(""));
   }
 
   protected HttpResponse<String> get(String path, String token)
