@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * <p>It keeps its port and its log file across {@link #restart()}s, so clients need no new address
  * and the log tells the whole story. {@link #kill()} is a crash (SIGKILL: no shutdown hook runs,
  * leases are left to lapse); {@link #stop()} is an operator's stop (SIGTERM: the service shuts down
- * gracefully).
+ * gracefully); {@link #pause()} freezes it (SIGSTOP) until {@link #resume()} (SIGCONT).
  */
 public final class ServiceProcess implements AutoCloseable {
 
@@ -149,11 +149,39 @@ public final class ServiceProcess implements AutoCloseable {
     note("killed (SIGKILL), exit " + exit);
   }
 
+  /**
+   * Freezes the service where it stands (SIGSTOP), as a long GC pause, a VM migration or a laptop
+   * lid would: its threads, timers and sockets stay as they are, its connections stay open, and it
+   * does nothing at all (no lease renewal, no Kafka heartbeat) until {@link #resume()}. Returns
+   * once the kernel reports the process stopped.
+   */
+  public void pause() {
+    signal("STOP");
+    awaitPaused(true, "stopped");
+    note("paused (SIGSTOP)");
+  }
+
+  /** Lets a {@link #pause()}d service go on from where it stood (SIGCONT). */
+  public void resume() {
+    signal("CONT");
+    awaitPaused(false, "running again");
+    note("resumed (SIGCONT)");
+  }
+
+  /** Whether the process is stopped by a signal ({@link #pause()}). */
+  public boolean isPaused() {
+    return isAlive() && processState() == 'T';
+  }
+
   /** Stops the service gracefully (SIGTERM: its shutdown hooks run) and waits until it exited. */
   public void stop() {
     Process running = process;
     if (running == null || !running.isAlive()) {
       return;
+    }
+    if (isPaused()) {
+      // A stopped process would hold SIGTERM until it is continued.
+      resume();
     }
     running.destroy();
     try {
@@ -274,6 +302,40 @@ public final class ServiceProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
+    }
+  }
+
+  private void signal(String name) {
+    long pid = pid();
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not signal " + spec.name(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void awaitPaused(boolean paused, String described) {
+    await(spec.name() + " to be " + described)
+        .atMost(EXIT_AFTER_KILL_WITHIN)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> (processState() == 'T') == paused);
+  }
+
+  /** The process's state letter from {@code /proc/<pid>/stat} (Linux): R, S, D, T, Z... */
+  private char processState() {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+      // pid (command) STATE ...: the command may hold spaces and parentheses, the state follows
+      // the last closing one.
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch (IOException gone) {
+      return 'X';
     }
   }
 
