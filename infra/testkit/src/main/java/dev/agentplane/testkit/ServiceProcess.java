@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,7 +69,10 @@ public final class ServiceProcess implements AutoCloseable {
   public static ServiceProcess launch(ServiceSpec spec) {
     try {
       ServiceProcess service =
-          new ServiceProcess(spec, freePort(), Files.createTempFile(spec.name() + "-", ".log"));
+          new ServiceProcess(
+              spec,
+              FreePorts.belowEphemeralRange(),
+              Files.createTempFile(spec.name() + "-", ".log"));
       service.startProcess();
       return service;
     } catch (IOException e) {
@@ -367,41 +367,6 @@ public final class ServiceProcess implements AutoCloseable {
     Process running = process;
     if (running != null) {
       running.destroyForcibly();
-    }
-  }
-
-  /**
-   * A port no one listens on, chosen below the kernel's ephemeral range. A port from {@code new
-   * ServerSocket(0)} comes from that range, and so does the local port of every outgoing
-   * connection: between the probe closing it and the child binding it, any client of PostgreSQL or
-   * Kafka on this machine could take it ("Address already in use"), and a restart on the same port
-   * could find it taken too. Below the range only another explicit choice can collide, which the
-   * bind check catches.
-   */
-  private static int freePort() throws IOException {
-    int ephemeralLow = ephemeralRangeStart();
-    int low = 10_000;
-    int high = Math.max(low + 1_000, ephemeralLow) - 1;
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int candidate = ThreadLocalRandom.current().nextInt(low, high + 1);
-      try (ServerSocket probe = new ServerSocket()) {
-        probe.setReuseAddress(false);
-        probe.bind(new InetSocketAddress(candidate));
-        return candidate;
-      } catch (IOException taken) {
-        // Someone listens there: try another.
-      }
-    }
-    throw new IOException("No free port between " + low + " and " + high);
-  }
-
-  /** The first port of {@code net.ipv4.ip_local_port_range} (Linux), else IANA's 49152. */
-  private static int ephemeralRangeStart() {
-    try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Integer.parseInt(range.split("\\s+")[0]);
-    } catch (IOException | RuntimeException unknown) {
-      return 49_152;
     }
   }
 }
