@@ -12,6 +12,7 @@ import dev.agentplane.execution.support.RunClient;
 import dev.agentplane.execution.support.SharedRegistry;
 import dev.agentplane.execution.support.ToolSpecs;
 import dev.agentplane.testkit.ChildServices;
+import dev.agentplane.testkit.RecordedTopic;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.ServiceProcess;
@@ -34,10 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,7 +87,7 @@ class BrokerOutageIT {
                     SharedRegistry.get().uri(),
                     URI.create("http://127.0.0.1:9"))
                 .env("AGENTPLANE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()));
-    runEvents = RecordedTopic.of(kafka, Topics.RUNS_EVENTS);
+    runEvents = kafka.record(Topics.RUNS_EVENTS);
   }
 
   @AfterAll
@@ -145,7 +143,7 @@ class BrokerOutageIT {
         assertThat(ended.path("status").asText()).as(ended.toString()).isEqualTo("succeeded");
       }
       backlog = outbox();
-      assertThat(runEvents.ofKeys(ids(accepted))).as("nothing reached Kafka meanwhile").isEmpty();
+      assertThat(runEvents.withKeys(ids(accepted))).as("nothing reached Kafka meanwhile").isEmpty();
     } finally {
       kafka.start();
       up = Instant.now();
@@ -210,7 +208,7 @@ class BrokerOutageIT {
         .until(
             () -> {
               for (JsonNode run : runs) {
-                if (runEvents.ofKeys(List.of(run.path("id").asText())).size()
+                if (runEvents.withKeys(List.of(run.path("id").asText())).size()
                     < eventLog(run).size()) {
                   return false;
                 }
@@ -221,7 +219,7 @@ class BrokerOutageIT {
 
   /** The data of the run's events on Kafka, in the order the partition holds them. */
   private List<JsonNode> dataOnKafka(JsonNode run) {
-    return runEvents.ofKeys(List.of(run.path("id").asText())).stream()
+    return runEvents.withKeys(List.of(run.path("id").asText())).stream()
         .map(record -> EventEnvelope.fromStructuredJson(record.value()))
         .map(BrokerOutageIT::data)
         .toList();
@@ -274,55 +272,6 @@ class BrokerOutageIT {
                 rows.getBytes(4)));
       }
       return pending;
-    }
-  }
-
-  /** An outside consumer of a topic, keeping every record it receives, in order. */
-  private static final class RecordedTopic implements AutoCloseable {
-
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final List<ConsumerRecord<String, byte[]>> records = new CopyOnWriteArrayList<>();
-    private final Thread poller;
-
-    private RecordedTopic(KafkaConsumer<String, byte[]> consumer) {
-      this.consumer = consumer;
-      this.poller = Thread.ofPlatform().daemon().name("outside-consumer").start(this::poll);
-    }
-
-    static RecordedTopic of(TestKafka kafka, String topic) {
-      KafkaConsumer<String, byte[]> consumer = kafka.newConsumer();
-      consumer.subscribe(List.of(topic));
-      return new RecordedTopic(consumer);
-    }
-
-    List<ConsumerRecord<String, byte[]>> all() {
-      return List.copyOf(records);
-    }
-
-    List<ConsumerRecord<String, byte[]>> ofKeys(List<String> keys) {
-      return records.stream().filter(record -> keys.contains(record.key())).toList();
-    }
-
-    private void poll() {
-      try {
-        while (true) {
-          consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-        }
-      } catch (WakeupException closing) {
-        // close() ends the loop.
-      } finally {
-        consumer.close();
-      }
-    }
-
-    @Override
-    public void close() {
-      consumer.wakeup();
-      try {
-        poller.join(Duration.ofSeconds(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }

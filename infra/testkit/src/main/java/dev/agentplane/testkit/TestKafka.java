@@ -173,6 +173,14 @@ public final class TestKafka {
     return new KafkaConsumer<>(properties);
   }
 
+  /**
+   * Starts recording {@code topic} from its beginning, as an outside consumer in a group of its
+   * own; the caller closes it.
+   */
+  public RecordedTopic record(String topic) {
+    return new RecordedTopic(newConsumer(), topic);
+  }
+
   /** A plain producer, for tests that play an external client of the platform. */
   public KafkaProducer<String, byte[]> newProducer() {
     Properties properties = new Properties();
