@@ -56,9 +56,7 @@ final class CommitRetry {
    */
   static final String IN_DOUBT_METRIC = "agentplane.execution.journal.in.doubt";
 
-  /**
-   * How long a transaction that lost its connection may stay "in progress" before it is given up.
-   */
+  /** How long a commit that got no answer may stay "in progress" before it is given up. */
   static final Duration RESOLVE_WITHIN = Duration.ofSeconds(5);
 
   private static final Duration RESOLVE_POLL = Duration.ofMillis(20);
@@ -143,8 +141,8 @@ final class CommitRetry {
     }
 
     /**
-     * Records the transaction id ({@code pg_current_xact_id()::text}) its first write returned:
-     * from then on, a lost connection leaves the try's outcome to be looked up.
+     * Records the transaction id ({@code pg_current_xact_id()::text}) its first write returned: a
+     * commit of the try that gets no answer is looked up by it.
      */
     void wroteIn(String id) {
       if (transactionId == null) {
@@ -181,7 +179,7 @@ final class CommitRetry {
       inDoubt.put(
           outcome,
           Counter.builder(IN_DOUBT_METRIC)
-              .description("Journal commits whose answer was lost with the connection")
+              .description("Journal commits that got no answer, by what became of them")
               .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
               .register(meters));
     }
