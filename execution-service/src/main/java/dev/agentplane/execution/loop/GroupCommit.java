@@ -5,7 +5,6 @@ import dev.agentplane.execution.run.RunEventLog;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
-import io.micronaut.transaction.TransactionOperations;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -29,9 +28,12 @@ import org.slf4j.LoggerFactory;
  * and costs what it would alone.
  *
  * <p>Fencing is per run, inside the batch: a run whose lease is no longer current matches no row of
- * the update, so nothing of it is written and only its worker hears {@link StaleLeaseException}.
- * Should a batch fail as a whole (one bad event, a lost connection), each of its commits is written
- * again on its own, so every commit gets its own outcome.
+ * the update, so nothing of it is written and only its worker hears {@link StaleLeaseException}. A
+ * batch that fails transiently (a serialization failure, a deadlock, a lost connection) is written
+ * again as a batch, and one whose lost answer had in fact committed is not ({@link CommitRetry}).
+ * Should a batch fail as a whole otherwise (one bad event), each of its commits is written again on
+ * its own, so every commit gets its own outcome; should its outcome stay unknown, each of its
+ * workers hears so, since writing any of them again could write it twice.
  */
 final class GroupCommit {
 
@@ -81,11 +83,11 @@ final class GroupCommit {
           FROM moved m JOIN step s ON s.id = m.id AND s.epoch = m.epoch AND s.owner = m.owner
           WHERE s.checkpoint IS NOT NULL
       )
-      SELECT id, epoch, last_seq, cancel FROM moved
+      SELECT id, epoch, last_seq, cancel, pg_current_xact_id()::text AS xid FROM moved
       """;
 
   private final JdbcOperations jdbc;
-  private final TransactionOperations<Connection> transactions;
+  private final CommitRetry retry;
   private final RunEventLog events;
   private final BiFunction<Lease, Commit, RunJournal.Committed> alone;
   private final int maxBatch;
@@ -99,13 +101,13 @@ final class GroupCommit {
    */
   GroupCommit(
       JdbcOperations jdbc,
-      TransactionOperations<Connection> transactions,
+      CommitRetry retry,
       RunEventLog events,
       BiFunction<Lease, Commit, RunJournal.Committed> alone,
       JournalSettings settings,
       MeterRegistry meters) {
     this.jdbc = jdbc;
-    this.transactions = transactions;
+    this.retry = retry;
     this.events = events;
     this.alone = alone;
     this.maxBatch = Math.max(1, settings.maxBatch());
@@ -185,7 +187,10 @@ final class GroupCommit {
     batchSizes.record(batch.size());
     Map<Pending, Moved> moved;
     try {
-      moved = transactions.executeWrite(status -> writeTogether(batch));
+      moved = retry.write(attempt -> writeTogether(batch, attempt));
+    } catch (CommitOutcomeUnknownException unknown) {
+      batch.forEach(pending -> pending.done().completeExceptionally(unknown));
+      return;
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
         LOG.debug("A group commit of {} failed; writing each alone", batch.size(), e);
@@ -217,8 +222,9 @@ final class GroupCommit {
   }
 
   /** The whole batch in the caller's transaction: answers the commits whose lease held. */
-  private Map<Pending, Moved> writeTogether(List<Pending> batch) {
-    Map<Pending, Moved> moved = advance(batch);
+  private Map<Pending, Moved> writeTogether(
+      List<Pending> batch, CommitRetry.Attempt<Map<Pending, Moved>> attempt) {
+    Map<Pending, Moved> moved = advance(batch, attempt);
     List<RunEvent> numbered = new ArrayList<>();
     for (Pending pending : batch) {
       Moved row = moved.get(pending);
@@ -235,7 +241,8 @@ final class GroupCommit {
     return moved;
   }
 
-  private Map<Pending, Moved> advance(List<Pending> batch) {
+  private Map<Pending, Moved> advance(
+      List<Pending> batch, CommitRetry.Attempt<Map<Pending, Moved>> attempt) {
     int size = batch.size();
     UUID[] ids = new UUID[size];
     Long[] epochs = new Long[size];
@@ -310,6 +317,7 @@ final class GroupCommit {
           Map<Pending, Moved> moved = new HashMap<>();
           try (ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
+              attempt.wroteIn(rows.getString("xid"));
               Pending pending =
                   byLease.get(rows.getObject("id", UUID.class) + "/" + rows.getLong("epoch"));
               if (pending != null) {
