@@ -68,9 +68,9 @@ class CheckpointCommitFaultsIT extends ExecutionTestSupport {
     // triggers on the service's tables.
     database =
         new TestDatabase(
-            properties.get("datasources.default.url"),
-            properties.get("datasources.default.username"),
-            properties.get("datasources.default.password"));
+            properties.get("agentplane.db.url"),
+            properties.get("agentplane.db.user"),
+            properties.get("agentplane.db.password"));
     return properties;
   }
 
