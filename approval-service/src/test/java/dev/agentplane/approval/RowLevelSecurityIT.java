@@ -186,7 +186,13 @@ class RowLevelSecurityIT extends InboundTestSupport {
   void theJobsRoleSeesEveryTenantOfItsTablesAndNoOtherTable() throws Exception {
     try (Connection jobs = jobsLogin()) {
       for (String table :
-          List.of("outbox_event", "approval_request", "webhook_delivery", "inbound_message")) {
+          List.of(
+              "outbox_event",
+              "approval_request",
+              "webhook_delivery",
+              "inbound_message",
+              "webhook_subscription",
+              "inbound_secret")) {
         assertThat(count(jobs, "SELECT count(DISTINCT tenant_id) FROM " + table))
             .as(table)
             .isGreaterThanOrEqualTo(2);
@@ -195,9 +201,7 @@ class RowLevelSecurityIT extends InboundTestSupport {
           List.of(
               "approval_decision",
               "approval_audit",
-              "webhook_subscription",
               "webhook_delivery_attempt",
-              "inbound_secret",
               "processed_event")) {
         assertThatThrownBy(() -> count(jobs, "SELECT count(*) FROM " + table))
             .as(table)
