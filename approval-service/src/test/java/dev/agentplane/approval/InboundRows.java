@@ -1,5 +1,7 @@
 package dev.agentplane.approval;
 
+import dev.agentplane.kit.tenancy.TenantScope;
+import io.micronaut.transaction.TransactionCallback;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
@@ -9,7 +11,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads (and, for the rotation window, ages) the inbound-decision tables directly. */
+/**
+ * Reads (and, for the rotation window, ages) the inbound-decision tables directly, in the tenant's
+ * scope as the service does: row-level security shows a transaction its tenant's rows only.
+ */
 @Singleton
 public class InboundRows {
 
@@ -24,7 +29,8 @@ public class InboundRows {
    * column; null when there is none.
    */
   public String secretRowAsText(String tenantId) {
-    return transactions.executeRead(
+    return reading(
+        tenantId,
         status -> {
           try (PreparedStatement statement =
               status
@@ -43,7 +49,8 @@ public class InboundRows {
 
   /** Every byte column of the tenant's {@code inbound_secret} row. */
   public List<byte[]> secretRowBytes(String tenantId) {
-    return transactions.executeRead(
+    return reading(
+        tenantId,
         status -> {
           try (PreparedStatement statement =
               status
@@ -72,7 +79,8 @@ public class InboundRows {
 
   /** The channels of the tenant's recorded inbound messages (one per message that had effect). */
   public List<String> messageChannels(String tenantId) {
-    return transactions.executeRead(
+    return reading(
+        tenantId,
         status -> {
           try (PreparedStatement statement =
               status
@@ -96,7 +104,8 @@ public class InboundRows {
 
   /** Closes the rotation window: the previous secret's validity ended a second ago. */
   public void expirePreviousSecret(String tenantId) {
-    transactions.executeWrite(
+    writing(
+        tenantId,
         status -> {
           try (PreparedStatement statement =
               status
@@ -113,5 +122,13 @@ public class InboundRows {
             throw new IllegalStateException(e);
           }
         });
+  }
+
+  private <T> T reading(String tenantId, TransactionCallback<Connection, T> work) {
+    return TenantScope.call(tenantId, () -> transactions.executeRead(work));
+  }
+
+  private <T> T writing(String tenantId, TransactionCallback<Connection, T> work) {
+    return TenantScope.call(tenantId, () -> transactions.executeWrite(work));
   }
 }

@@ -16,12 +16,12 @@ import javax.crypto.spec.SecretKeySpec;
  * StandardWebhooks}: the signed content is {@code id.timestamp.body}, the HMAC-SHA256 key is the
  * base64 after {@code whsec_}, the header is {@code v1,<base64>}.
  */
-final class InboundSigner {
+public final class InboundSigner {
 
   /** One signed message, kept whole so a test can send it again byte for byte. */
-  record Message(String id, long timestamp, String body, String signature) {
+  public record Message(String id, long timestamp, String body, String signature) {
 
-    Map<String, String> headers() {
+    public Map<String, String> headers() {
       Map<String, String> headers = new LinkedHashMap<>();
       headers.put("webhook-id", id);
       headers.put("webhook-timestamp", Long.toString(timestamp));
@@ -38,7 +38,7 @@ final class InboundSigner {
   private InboundSigner() {}
 
   /** A new message (fresh webhook-id) signed now with the secret. */
-  static Message signed(String secret, String body) {
+  public static Message signed(String secret, String body) {
     return signedAt(secret, body, Instant.now());
   }
 

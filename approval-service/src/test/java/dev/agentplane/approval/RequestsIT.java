@@ -18,6 +18,7 @@ import dev.agentplane.contracts.ExpiryOutcome;
 import dev.agentplane.contracts.PrincipalType;
 import dev.agentplane.contracts.Requester;
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.kit.tenancy.TenantScope;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import dev.agentplane.testkit.TestKafka;
@@ -336,22 +337,28 @@ class RequestsIT extends ApprovalTestSupport {
 
   @Test
   void theAuditTrailCannotBeRewritten() {
-    JsonNode request = open(newTenant(), anApproval());
+    String tenant = newTenant();
+    JsonNode request = open(tenant, anApproval());
 
+    // In the request's tenant: row-level security would hide its rows from any other scope, and an
+    // UPDATE of no row never reaches the trigger.
     for (String sql :
         List.of(
             "UPDATE approval_audit SET actor = 'someone-else' WHERE approval_id = ?",
             "DELETE FROM approval_audit WHERE approval_id = ?")) {
       assertThatThrownBy(
               () ->
-                  transactions.executeWrite(
-                      status -> {
-                        try (PreparedStatement statement =
-                            status.getConnection().prepareStatement(sql)) {
-                          statement.setObject(1, idOf(request));
-                          return statement.executeUpdate();
-                        }
-                      }))
+                  TenantScope.call(
+                      tenant,
+                      () ->
+                          transactions.executeWrite(
+                              status -> {
+                                try (PreparedStatement statement =
+                                    status.getConnection().prepareStatement(sql)) {
+                                  statement.setObject(1, idOf(request));
+                                  return statement.executeUpdate();
+                                }
+                              })))
           .hasStackTraceContaining("append-only");
     }
   }

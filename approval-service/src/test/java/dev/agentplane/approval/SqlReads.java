@@ -17,7 +17,11 @@ public final class SqlReads {
 
   private SqlReads() {}
 
-  /** Runs {@code sql} with the parameters in a read transaction; reads the first row's value. */
+  /**
+   * Runs {@code sql} with the parameters in a read transaction; reads the first row's value. On the
+   * application datasource, the transaction sees the rows of the tenant in scope only: call it in
+   * {@code TenantScope.call}.
+   */
   public static <T> T single(
       TransactionOperations<Connection> transactions,
       String sql,

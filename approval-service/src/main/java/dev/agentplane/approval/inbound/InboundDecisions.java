@@ -14,10 +14,13 @@ import dev.agentplane.approval.webhook.StandardWebhooks;
 import dev.agentplane.approval.webhook.StandardWebhooks.Verification;
 import dev.agentplane.kit.problem.ConflictException;
 import dev.agentplane.kit.problem.UnauthorizedException;
-import io.micronaut.scheduling.annotation.Scheduled;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micronaut.serde.annotation.Serdeable;
+import io.micronaut.transaction.TransactionCallback;
+import io.micronaut.transaction.TransactionOperations;
 import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +35,11 @@ import java.util.function.Function;
  * Decisions that arrive without a JWT: signed inbound webhooks and one-time action links. Nothing
  * is read from a message before its signature is checked; a message that fails any check leaves no
  * trace; one that passes has its effect once (its id is recorded in the decision's transaction).
+ *
+ * <p>No principal scopes these requests to a tenant: the tenant is the one their path names, and
+ * each use case opens its transaction in that tenant's scope ({@link TenantScope}), so that
+ * row-level security shows it that tenant's secret and requests only. Naming a tenant proves
+ * nothing; the signature or link made with that tenant's secret does.
  */
 @Singleton
 class InboundDecisions {
@@ -42,6 +50,7 @@ class InboundDecisions {
   private final ApprovalDecisions decisions;
   private final ApprovalQueries queries;
   private final InboundSettings settings;
+  private final TransactionOperations<Connection> transactions;
   private final Clock clock;
 
   InboundDecisions(
@@ -51,6 +60,7 @@ class InboundDecisions {
       ApprovalDecisions decisions,
       ApprovalQueries queries,
       InboundSettings settings,
+      TransactionOperations<Connection> transactions,
       Clock clock) {
     this.secrets = secrets;
     this.messages = messages;
@@ -58,6 +68,7 @@ class InboundDecisions {
     this.decisions = decisions;
     this.queries = queries;
     this.settings = settings;
+    this.transactions = transactions;
     this.clock = clock;
   }
 
@@ -68,8 +79,15 @@ class InboundDecisions {
    * Checks a signed message and, if it is genuine, fresh and new, hands its decision on. A replay
    * (an id already had its effect) answers with the request as it is now and changes nothing.
    */
-  @Transactional
   ApprovalView decideSigned(
+      String tenantId,
+      Map<String, String> headers,
+      byte[] body,
+      Function<byte[], SignedDecision> parse) {
+    return writingFor(tenantId, status -> checkAndDecide(tenantId, headers, body, parse));
+  }
+
+  private ApprovalView checkAndDecide(
       String tenantId,
       Map<String, String> headers,
       byte[] body,
@@ -114,8 +132,12 @@ class InboundDecisions {
   }
 
   /** What a link would do, without doing it (link scanners and previews fetch links). */
-  @Transactional
   LinkPreview preview(String tenantId, String token) {
+    return TenantScope.call(
+        tenantId, () -> transactions.executeRead(status -> previewOf(tenantId, token)));
+  }
+
+  private LinkPreview previewOf(String tenantId, String token) {
     Claims claims = verified(tenantId, token);
     ApprovalView approval = queries.get(tenantId, claims.approvalId());
     return new LinkPreview(
@@ -142,8 +164,11 @@ class InboundDecisions {
       boolean used) {}
 
   /** Uses a link: its decision is made once; a second use is a 409. */
-  @Transactional
   ApprovalView decideByLink(String tenantId, String token, String reason) {
+    return writingFor(tenantId, status -> useLink(tenantId, token, reason));
+  }
+
+  private ApprovalView useLink(String tenantId, String token, String reason) {
     Claims claims = verified(tenantId, token);
     Instant now = clock.instant();
     if (!messages.firstTime(
@@ -165,7 +190,10 @@ class InboundDecisions {
         new DecisionCommand(claims.verdict(), reason, null));
   }
 
-  /** Makes the approve and reject links for one approver of one pending request. */
+  /**
+   * Makes the approve and reject links for one approver of one pending request. Asked by an
+   * authenticated admin: the request scopes the transaction to the admin's tenant.
+   */
   @Transactional
   IssuedLinks makeLinks(
       String tenantId, UUID approvalId, String approver, Set<String> roles, Duration validity) {
@@ -223,17 +251,12 @@ class InboundDecisions {
     };
   }
 
-  private static String linkMessageId(Claims claims) {
-    return "link:" + claims.linkId();
+  /** One write transaction for the use case, scoped to the tenant the path names. */
+  private <T> T writingFor(String tenantId, TransactionCallback<Connection, T> work) {
+    return TenantScope.call(tenantId, () -> transactions.executeWrite(work));
   }
 
-  /**
-   * Forgets message ids that could no longer verify anyway. In a transaction of its own: the
-   * scheduler's thread has none, and JDBC operations need one.
-   */
-  @Scheduled(fixedDelay = "${agentplane.approval.inbound.sweep-interval:10m}")
-  @Transactional
-  void forgetExpiredMessages() {
-    messages.forgetExpired(clock.instant());
+  private static String linkMessageId(Claims claims) {
+    return "link:" + claims.linkId();
   }
 }

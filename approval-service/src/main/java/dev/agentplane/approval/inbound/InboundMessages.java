@@ -8,7 +8,8 @@ import java.util.UUID;
 
 /**
  * The ids of inbound messages that had their effect ({@code webhook-id}s and action-link ids): the
- * replay guard. A row is written in the decision's own transaction.
+ * replay guard. A row is written in the decision's own transaction, in its tenant; {@link
+ * InboundMessageSweep} forgets them across tenants.
  */
 @Singleton
 class InboundMessages {
@@ -55,16 +56,6 @@ class InboundMessages {
           try (var rows = statement.executeQuery()) {
             return rows.next();
           }
-        });
-  }
-
-  /** Forgets messages that could not verify any more anyway; returns how many. */
-  int forgetExpired(Instant now) {
-    return jdbc.prepareStatement(
-        "DELETE FROM inbound_message WHERE keep_until < ?",
-        statement -> {
-          statement.setTimestamp(1, Timestamp.from(now));
-          return statement.executeUpdate();
         });
   }
 }

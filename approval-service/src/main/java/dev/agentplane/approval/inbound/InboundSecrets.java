@@ -25,7 +25,8 @@ import java.util.Optional;
 @Singleton
 class InboundSecrets {
 
-  private static final String PURPOSE = "inbound-decisions";
+  // What the secret is for, bound into its sealing (with the tenant): see WebhookSecrets.
+  static final String PURPOSE = "inbound-decisions";
 
   /** A secret as made, to show once. */
   @Serdeable

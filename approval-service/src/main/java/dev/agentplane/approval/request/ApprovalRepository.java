@@ -29,9 +29,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * SQL for approval requests and their decisions. Every query of the API names the tenant: another
- * tenant's request is as absent as one that never existed. Only the scheduler's sweeps look across
- * tenants. Callers run inside the use case's transaction.
+ * SQL for approval requests and their decisions. Every query names the tenant: another tenant's
+ * request is as absent as one that never existed (and row-level security hides it anyway). Callers
+ * run inside the use case's transaction, scoped to that tenant. Which tenants the sweep has work
+ * for is {@link DueRequests}' question, asked across tenants.
  */
 @Singleton
 class ApprovalRepository {
@@ -218,46 +219,57 @@ class ApprovalRepository {
 
   /** What a sweep looks for. */
   enum Due {
-    EXPIRY("expires_at"),
-    ESCALATION("escalate_at"),
-    REMINDER("remind_at");
+    EXPIRY("expires_at", ""),
+    ESCALATION("escalate_at", " AND r.escalated_at IS NULL"),
+    REMINDER("remind_at", " AND r.reminded_at IS NULL");
 
     private final String column;
+    private final String notDone;
 
-    Due(String column) {
+    Due(String column, String notDone) {
       this.column = column;
+      this.notDone = notDone;
+    }
+
+    /** The column a due row is ordered by. */
+    String column() {
+      return "r." + column;
+    }
+
+    /**
+     * The condition on {@code approval_request r} of a row that fell due as of the one parameter;
+     * what the partial indexes of V2 serve.
+     */
+    String condition() {
+      return "r.status = 'pending' AND r."
+          + column
+          + " IS NOT NULL AND r."
+          + column
+          + " <= ?"
+          + notDone;
     }
   }
 
   /**
-   * Locks up to {@code limit} pending requests (of any tenant) that fell due as of {@code asOf},
+   * Locks up to {@code limit} pending requests of the tenant that fell due as of {@code asOf},
    * skipping rows another instance's sweep (or a decider) holds: several instances share the work
    * and never wait on each other.
    */
-  List<ApprovalRequest> lockDue(Due due, Instant asOf, int limit) {
-    String notDone =
-        switch (due) {
-          case EXPIRY -> "";
-          case ESCALATION -> " AND r.escalated_at IS NULL";
-          case REMINDER -> " AND r.reminded_at IS NULL";
-        };
+  List<ApprovalRequest> lockDue(String tenantId, Due due, Instant asOf, int limit) {
     String sql =
         "SELECT "
             + COLUMNS
-            + " FROM approval_request r WHERE r.status = 'pending' AND r."
-            + due.column
-            + " IS NOT NULL AND r."
-            + due.column
-            + " <= ?"
-            + notDone
-            + " ORDER BY r."
-            + due.column
+            + " FROM approval_request r WHERE r.tenant_id = ? AND "
+            + due.condition()
+            + " ORDER BY "
+            + due.column()
             + " LIMIT ? FOR UPDATE SKIP LOCKED";
     return jdbc.prepareStatement(
         sql,
         statement -> {
-          statement.setTimestamp(1, Timestamp.from(asOf));
-          statement.setInt(2, limit);
+          statement.setString(1, tenantId);
+          statement.setTimestamp(2, Timestamp.from(asOf));
+          statement.setInt(3, limit);
           return all(statement.executeQuery());
         });
   }

@@ -3,26 +3,41 @@ package dev.agentplane.approval.request;
 import dev.agentplane.approval.request.ApprovalRepository.Due;
 import dev.agentplane.approval.request.AuditTrail.Action;
 import dev.agentplane.kit.outbox.Outbox;
+import dev.agentplane.kit.tenancy.JobsDataSource;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SLA sweep: expires pending requests past their deadline (deciding them as {@code onExpiry}
  * says), escalates those past {@code escalateAfter} and reminds those past {@code remindAfter}.
  * Each batch is one transaction over rows locked {@code FOR UPDATE SKIP LOCKED}, so several
  * instances sweep side by side without waiting on each other or doing anything twice.
+ *
+ * <p>Row-level security: which tenants have due requests is asked across tenants through the {@code
+ * jobs} datasource ({@link DueRequests}); each tenant's batches then run in that tenant's scope on
+ * the application datasource, like any of its requests' changes, so their audit, outbox and webhook
+ * deliveries are written as that tenant's and nothing else. One tenant whose batch fails does not
+ * hold up the others.
  */
 @Singleton
 public class ApprovalSweep {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ApprovalSweep.class);
+
   /** What one sweep did. */
   public record Report(int expired, int escalated, int reminded) {}
 
+  private final DueRequests dueRequests;
+  private final TransactionOperations<Connection> jobs;
   private final ApprovalRepository requests;
   private final AuditTrail audit;
   private final ApprovalNotices notices;
@@ -32,6 +47,8 @@ public class ApprovalSweep {
   private final Clock clock;
 
   ApprovalSweep(
+      DueRequests dueRequests,
+      @Named(JobsDataSource.NAME) TransactionOperations<Connection> jobs,
       ApprovalRepository requests,
       AuditTrail audit,
       ApprovalNotices notices,
@@ -39,6 +56,8 @@ public class ApprovalSweep {
       TransactionOperations<Connection> transactions,
       ApprovalSettings.Scheduler settings,
       Clock clock) {
+    this.dueRequests = dueRequests;
+    this.jobs = jobs;
     this.requests = requests;
     this.audit = audit;
     this.notices = notices;
@@ -67,13 +86,28 @@ public class ApprovalSweep {
   }
 
   private int drain(Due due, Instant at) {
+    List<String> tenants = jobs.executeRead(status -> dueRequests.tenantsWithDue(due, at));
+    int total = 0;
+    for (String tenant : tenants) {
+      try {
+        total += TenantScope.call(tenant, () -> drain(tenant, due, at));
+      } catch (RuntimeException e) {
+        // Its batch rolled back; the next sweep tries again. The other tenants' requests go on.
+        LOG.warn("Approval sweep ({}) failed for tenant {}", due, tenant, e);
+      }
+    }
+    return total;
+  }
+
+  /** Handles the tenant's due rows, a batch per transaction, until none are left. */
+  private int drain(String tenantId, Due due, Instant at) {
     int total = 0;
     int batch = settings.batch();
     while (true) {
       int done =
           transactions.executeWrite(
               status -> {
-                List<ApprovalRequest> dueRows = requests.lockDue(due, at, batch);
+                List<ApprovalRequest> dueRows = requests.lockDue(tenantId, due, at, batch);
                 dueRows.forEach(request -> apply(due, request, at));
                 return dueRows.size();
               });

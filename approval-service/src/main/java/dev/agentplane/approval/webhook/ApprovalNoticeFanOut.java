@@ -40,7 +40,9 @@ public class ApprovalNoticeFanOut implements ApplicationEventListener<ApprovalNo
    * Queues the notice's deliveries in the current transaction.
    *
    * @throws IllegalStateException when published outside a transaction (deliveries would then
-   *     outlive a change that rolls back)
+   *     outlive a change that rolls back), or in a transaction not scoped to the notice's tenant
+   *     (row-level security would show it none of the tenant's subscriptions: nothing would be
+   *     queued, silently)
    */
   @Override
   public void onApplicationEvent(ApprovalNotice notice) {
@@ -51,6 +53,14 @@ public class ApprovalNoticeFanOut implements ApplicationEventListener<ApprovalNo
                 () ->
                     new IllegalStateException(
                         "ApprovalNotice must be published inside the transaction of its change"));
+    String scopedTo = deliveries.tenantOfTransaction().orElse(null);
+    if (!notice.tenantId().equals(scopedTo)) {
+      throw new IllegalStateException(
+          "ApprovalNotice of tenant "
+              + notice.tenantId()
+              + " must be published in a transaction scoped to that tenant (TenantScope), not to "
+              + (scopedTo == null ? "no tenant" : "tenant " + scopedTo));
+    }
     int queued =
         deliveries.fanOut(
             notice.tenantId(),

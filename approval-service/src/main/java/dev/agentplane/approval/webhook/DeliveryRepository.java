@@ -2,6 +2,7 @@ package dev.agentplane.approval.webhook;
 
 import dev.agentplane.approval.webhook.WebhookViews.AttemptView;
 import dev.agentplane.approval.webhook.WebhookViews.DeliveryView;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import jakarta.inject.Singleton;
 import java.sql.ResultSet;
@@ -16,19 +17,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** SQL for deliveries and their attempts: fan-out, claiming, outcomes, and the delivery log. */
+/**
+ * SQL for deliveries and their attempts within one tenant: fan-out, outcomes, and the delivery log.
+ * (The dispatcher's claims across tenants are {@link DeliveryClaims}'.)
+ */
 @Singleton
 class DeliveryRepository {
-
-  /** A delivery a dispatcher has claimed for one attempt (numbered {@code attempt}). */
-  record ClaimedDelivery(
-      UUID id,
-      String tenantId,
-      UUID subscriptionId,
-      String messageId,
-      String body,
-      int attempt,
-      int attemptLimit) {}
 
   private static final String VIEW_COLUMNS =
       "id, subscription_id, message_id, event_type, status, next_attempt_at, created_at,"
@@ -75,50 +69,11 @@ class DeliveryRepository {
   }
 
   /**
-   * Claims up to {@code limit} due deliveries of enabled subscriptions for one attempt each: rows
-   * another dispatcher is claiming are skipped ({@code SKIP LOCKED}), and a claim holds for {@code
-   * lease}, after which a crashed dispatcher's delivery is due again.
+   * Logs an attempt, in its delivery's tenant, unless the delivery has been deleted with its
+   * subscription meanwhile.
    */
-  List<ClaimedDelivery> claimDue(int limit, Duration lease) {
-    return jdbc.prepareStatement(
-        """
-        WITH due AS (
-            SELECT d.id FROM webhook_delivery d
-            JOIN webhook_subscription s ON s.id = d.subscription_id AND s.enabled
-            WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-              AND (d.claimed_until IS NULL OR d.claimed_until <= now())
-            ORDER BY d.next_attempt_at
-            LIMIT ?
-            FOR UPDATE OF d SKIP LOCKED)
-        UPDATE webhook_delivery d
-        SET attempts = d.attempts + 1, claimed_until = now() + make_interval(secs => ?)
-        FROM due WHERE d.id = due.id
-        RETURNING d.id, d.tenant_id, d.subscription_id, d.message_id, d.body, d.attempts,
-                  d.attempt_limit
-        """,
-        statement -> {
-          statement.setInt(1, limit);
-          statement.setDouble(2, lease.toMillis() / 1000.0);
-          try (ResultSet rows = statement.executeQuery()) {
-            List<ClaimedDelivery> claimed = new ArrayList<>();
-            while (rows.next()) {
-              claimed.add(
-                  new ClaimedDelivery(
-                      rows.getObject("id", UUID.class),
-                      rows.getString("tenant_id"),
-                      rows.getObject("subscription_id", UUID.class),
-                      rows.getString("message_id"),
-                      rows.getString("body"),
-                      rows.getInt("attempts"),
-                      rows.getInt("attempt_limit")));
-            }
-            return claimed;
-          }
-        });
-  }
-
-  /** Logs an attempt, unless the delivery has been deleted with its subscription meanwhile. */
   void recordAttempt(
+      String tenantId,
       UUID deliveryId,
       int attempt,
       Instant at,
@@ -128,8 +83,8 @@ class DeliveryRepository {
     jdbc.prepareStatement(
         """
         INSERT INTO webhook_delivery_attempt
-            (delivery_id, attempt, attempted_at, status_code, error, latency_ms)
-        SELECT id, ?, ?, ?, ?, ? FROM webhook_delivery WHERE id = ?
+            (delivery_id, tenant_id, attempt, attempted_at, status_code, error, latency_ms)
+        SELECT id, tenant_id, ?, ?, ?, ?, ? FROM webhook_delivery WHERE tenant_id = ? AND id = ?
         ON CONFLICT (delivery_id, attempt) DO NOTHING
         """,
         statement -> {
@@ -138,7 +93,8 @@ class DeliveryRepository {
           statement.setObject(3, statusCode);
           statement.setString(4, error);
           statement.setLong(5, latencyMillis);
-          statement.setObject(6, deliveryId);
+          statement.setString(6, tenantId);
+          statement.setObject(7, deliveryId);
           return statement.executeUpdate();
         });
   }
@@ -148,7 +104,8 @@ class DeliveryRepository {
    * after that delay. Only the claim holder's attempt counts: if the delivery moved on meanwhile
    * (another claim, a disable), nothing changes.
    */
-  void settle(UUID deliveryId, int attempt, DeliveryStatus status, Duration retryIn) {
+  void settle(
+      String tenantId, UUID deliveryId, int attempt, DeliveryStatus status, Duration retryIn) {
     jdbc.prepareStatement(
         """
         UPDATE webhook_delivery
@@ -156,7 +113,7 @@ class DeliveryRepository {
             next_attempt_at = CASE WHEN ?::double precision IS NULL THEN next_attempt_at
                                    ELSE now() + make_interval(secs => ?::double precision) END,
             completed_at = CASE WHEN ?::text = 'pending' THEN NULL ELSE now() END
-        WHERE id = ? AND attempts = ? AND status = 'pending'
+        WHERE tenant_id = ? AND id = ? AND attempts = ? AND status = 'pending'
         """,
         statement -> {
           Double seconds = retryIn == null ? null : retryIn.toMillis() / 1000.0;
@@ -164,9 +121,25 @@ class DeliveryRepository {
           statement.setObject(2, seconds);
           statement.setObject(3, seconds);
           statement.setString(4, status.wire());
-          statement.setObject(5, deliveryId);
-          statement.setInt(6, attempt);
+          statement.setString(5, tenantId);
+          statement.setObject(6, deliveryId);
+          statement.setInt(7, attempt);
           return statement.executeUpdate();
+        });
+  }
+
+  /**
+   * The tenant the current transaction is scoped to (row-level security's {@code app.tenant_id}),
+   * if any: the only tenant whose subscriptions it can see and whose deliveries it may write.
+   */
+  Optional<String> tenantOfTransaction() {
+    return jdbc.prepareStatement(
+        "SELECT current_setting('" + TenantScope.SETTING + "', true)",
+        statement -> {
+          try (ResultSet rows = statement.executeQuery()) {
+            String tenant = rows.next() ? rows.getString(1) : null;
+            return Optional.ofNullable(tenant).filter(id -> !id.isBlank());
+          }
         });
   }
 
@@ -232,7 +205,7 @@ class DeliveryRepository {
               }
             });
     Map<UUID, List<AttemptView>> attempts =
-        attemptsOf(deliveries.stream().map(DeliveryView::id).toList());
+        attemptsOf(tenantId, deliveries.stream().map(DeliveryView::id).toList());
     return deliveries.stream()
         .map(d -> withAttempts(d, attempts.getOrDefault(d.id(), List.of())))
         .toList();
@@ -253,21 +226,24 @@ class DeliveryRepository {
               }
             });
     return found.map(
-        d -> withAttempts(d, attemptsOf(List.of(d.id())).getOrDefault(d.id(), List.of())));
+        d ->
+            withAttempts(d, attemptsOf(tenantId, List.of(d.id())).getOrDefault(d.id(), List.of())));
   }
 
-  private Map<UUID, List<AttemptView>> attemptsOf(List<UUID> deliveryIds) {
+  private Map<UUID, List<AttemptView>> attemptsOf(String tenantId, List<UUID> deliveryIds) {
     if (deliveryIds.isEmpty()) {
       return Map.of();
     }
     return jdbc.prepareStatement(
         """
         SELECT delivery_id, attempt, attempted_at, status_code, error, latency_ms
-        FROM webhook_delivery_attempt WHERE delivery_id = ANY (?) ORDER BY delivery_id, attempt
+        FROM webhook_delivery_attempt WHERE tenant_id = ? AND delivery_id = ANY (?)
+        ORDER BY delivery_id, attempt
         """,
         statement -> {
+          statement.setString(1, tenantId);
           statement.setArray(
-              1, statement.getConnection().createArrayOf("uuid", deliveryIds.toArray()));
+              2, statement.getConnection().createArrayOf("uuid", deliveryIds.toArray()));
           try (ResultSet rows = statement.executeQuery()) {
             Map<UUID, List<AttemptView>> result = new HashMap<>();
             while (rows.next()) {

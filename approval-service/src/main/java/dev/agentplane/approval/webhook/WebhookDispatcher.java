@@ -1,10 +1,12 @@
 package dev.agentplane.approval.webhook;
 
-import dev.agentplane.approval.webhook.DeliveryRepository.ClaimedDelivery;
+import dev.agentplane.approval.webhook.DeliveryClaims.ClaimedDelivery;
+import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.runtime.server.event.ServerStartupEvent;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.time.Duration;
@@ -24,16 +26,20 @@ import org.slf4j.LoggerFactory;
  * delivery twice at once; all state is in PostgreSQL, so a restart (or a crash, once the claim's
  * lease runs out) picks up where the last run stopped. Committing a notice wakes it; otherwise it
  * polls.
+ *
+ * <p>Due deliveries are found and claimed across tenants, through the {@code jobs} datasource
+ * ({@link DeliveryClaims}); each attempt then runs in its delivery's tenant ({@link
+ * WebhookSender}).
  */
 @Singleton
 public class WebhookDispatcher implements ApplicationEventListener<ServerStartupEvent> {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookDispatcher.class);
 
-  private final DeliveryRepository deliveries;
+  private final DeliveryClaims claims;
   private final WebhookSender sender;
   private final WebhookSettings settings;
-  private final TransactionOperations<Connection> transactions;
+  private final TransactionOperations<Connection> jobs;
   private final Semaphore slots;
   private final Semaphore wakeUps = new Semaphore(0);
 
@@ -42,14 +48,14 @@ public class WebhookDispatcher implements ApplicationEventListener<ServerStartup
   private ExecutorService attempts;
 
   WebhookDispatcher(
-      DeliveryRepository deliveries,
+      DeliveryClaims claims,
       WebhookSender sender,
       WebhookSettings settings,
-      TransactionOperations<Connection> transactions) {
-    this.deliveries = deliveries;
+      @Named(JobsDataSource.NAME) TransactionOperations<Connection> jobs) {
+    this.claims = claims;
     this.sender = sender;
     this.settings = settings;
-    this.transactions = transactions;
+    this.jobs = jobs;
     this.slots = new Semaphore(settings.maxConcurrency());
   }
 
@@ -158,7 +164,7 @@ public class WebhookDispatcher implements ApplicationEventListener<ServerStartup
   }
 
   private List<ClaimedDelivery> claim(int limit) {
-    return transactions.executeWrite(status -> deliveries.claimDue(limit, settings.claimLease()));
+    return jobs.executeWrite(status -> claims.claimDue(limit, settings.claimLease()));
   }
 
   private void awaitWork(Duration timeout) {

@@ -1,9 +1,10 @@
 package dev.agentplane.approval.webhook;
 
-import dev.agentplane.approval.webhook.DeliveryRepository.ClaimedDelivery;
+import dev.agentplane.approval.webhook.DeliveryClaims.ClaimedDelivery;
 import dev.agentplane.kit.outbound.OutboundTarget;
 import dev.agentplane.kit.outbound.PinnedHttpClients;
 import dev.agentplane.kit.outbound.RefusedTargetException;
+import dev.agentplane.kit.tenancy.TenantScope;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -85,8 +86,16 @@ class WebhookSender {
     }
   }
 
-  /** Makes the claimed attempt and records it; never throws for a receiver's failure. */
+  /**
+   * Makes the claimed attempt and records it, in the delivery's tenant (it was claimed across
+   * tenants; what it reads and writes now is that tenant's only); never throws for a receiver's
+   * failure.
+   */
   void attempt(ClaimedDelivery delivery) {
+    TenantScope.run(delivery.tenantId(), () -> attemptInTenant(delivery));
+  }
+
+  private void attemptInTenant(ClaimedDelivery delivery) {
     Instant startedAt = Instant.now();
     WebhookSubscription subscription =
         transactions
@@ -95,6 +104,21 @@ class WebhookSender {
             .orElse(null);
     if (subscription == null) {
       return; // deleted meanwhile, and its deliveries with it
+    }
+    if (!subscription.enabled()) {
+      // Disabled after this delivery was queued (a fan-out racing a disable): nothing is sent, as
+      // for the deliveries the disable stopped.
+      transactions.executeWrite(
+          status -> {
+            deliveries.settle(
+                delivery.tenantId(),
+                delivery.id(),
+                delivery.attempt(),
+                DeliveryStatus.DISABLED,
+                null);
+            return null;
+          });
+      return;
     }
     Outcome outcome;
     try {
@@ -179,6 +203,7 @@ class WebhookSender {
       Instant startedAt,
       Outcome outcome) {
     deliveries.recordAttempt(
+        delivery.tenantId(),
         delivery.id(),
         delivery.attempt(),
         startedAt,
@@ -186,7 +211,8 @@ class WebhookSender {
         outcome.error(),
         outcome.latencyMillis());
     if (outcome.succeeded()) {
-      deliveries.settle(delivery.id(), delivery.attempt(), DeliveryStatus.SUCCEEDED, null);
+      deliveries.settle(
+          delivery.tenantId(), delivery.id(), delivery.attempt(), DeliveryStatus.SUCCEEDED, null);
     } else if (outcome.gone()) {
       // Standard Webhooks: 410 Gone means the receiver wants no more; stop sending altogether.
       LOG.info(
@@ -198,13 +224,19 @@ class WebhookSender {
           subscription.id(),
           "the receiver answered 410 Gone at " + startedAt,
           Instant.now());
-      deliveries.settle(delivery.id(), delivery.attempt(), DeliveryStatus.DISABLED, null);
+      deliveries.settle(
+          delivery.tenantId(), delivery.id(), delivery.attempt(), DeliveryStatus.DISABLED, null);
       deliveries.disablePending(subscription.tenantId(), subscription.id());
     } else if (delivery.attempt() >= delivery.attemptLimit()) {
-      deliveries.settle(delivery.id(), delivery.attempt(), DeliveryStatus.FAILED, null);
+      deliveries.settle(
+          delivery.tenantId(), delivery.id(), delivery.attempt(), DeliveryStatus.FAILED, null);
     } else {
       deliveries.settle(
-          delivery.id(), delivery.attempt(), DeliveryStatus.PENDING, backoff(delivery.attempt()));
+          delivery.tenantId(),
+          delivery.id(),
+          delivery.attempt(),
+          DeliveryStatus.PENDING,
+          backoff(delivery.attempt()));
     }
   }
 

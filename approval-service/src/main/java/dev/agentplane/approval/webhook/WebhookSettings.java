@@ -9,12 +9,16 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Outbound webhook knobs ({@code agentplane.approval.webhooks.*}), each documented in the service
  * README § Webhooks.
  *
- * @param secretKey base64 of the 32-byte AES key that seals signing secrets at rest
+ * @param secretKey base64 of a 32-byte AES key that seals secrets at rest, under the id of its
+ *     fingerprint (the single key of earlier configurations; still read)
+ * @param secretKeys key id → base64 of a 32-byte AES key: any configured key opens
+ * @param currentSecretKeyId the key new values are sealed with (needed once several are configured)
  * @param requireHttps whether subscription URLs must be https (off only for development)
  * @param allowedHosts hosts every tenant may subscribe although they are loopback or private (on
  *     any port)
@@ -31,6 +35,8 @@ import java.util.List;
 @ConfigurationProperties("agentplane.approval.webhooks")
 public record WebhookSettings(
     @Nullable String secretKey,
+    @Nullable Map<String, String> secretKeys,
+    @Nullable String currentSecretKeyId,
     @Bindable(defaultValue = "true") boolean requireHttps,
     @Nullable List<String> allowedHosts,
     @Nullable List<Integer> allowedPorts,

@@ -75,10 +75,11 @@ public final class DecisionLatencyBench {
         ApplicationContext.builder()
             .properties(
                 Map.of(
-                    "datasources.default.url", database.jdbcUrl(),
-                    "datasources.default.username", database.user(),
-                    "datasources.default.password", database.password(),
-                    "datasources.default.maximum-pool-size", "20",
+                    // The owner migrates; the service logs in as its application role.
+                    "agentplane.db.url", database.jdbcUrl(),
+                    "agentplane.db.user", database.user(),
+                    "agentplane.db.password", database.password(),
+                    "agentplane.db.pool-size", "20",
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "agentplane.jwt.secret", TestTokens.SECRET,
                     "micronaut.server.port", "-1"))

@@ -21,11 +21,11 @@ import java.util.concurrent.TimeUnit;
  * A real webhook receiver on loopback: answers each POST with the next scripted reply (then the
  * default), and keeps every request it got, headers and raw body bytes as received.
  */
-final class Receiver implements AutoCloseable {
+public final class Receiver implements AutoCloseable {
 
   /** What the receiver got. Header names are lower case. */
-  record Received(Map<String, String> headers, byte[] body, Instant at) {
-    String header(String name) {
+  public record Received(Map<String, String> headers, byte[] body, Instant at) {
+    public String header(String name) {
       return headers.get(name);
     }
   }
@@ -81,7 +81,7 @@ final class Receiver implements AutoCloseable {
     server.start();
   }
 
-  static Receiver start() {
+  public static Receiver start() {
     return new Receiver();
   }
 
@@ -97,11 +97,11 @@ final class Receiver implements AutoCloseable {
   }
 
   /** A URL on this receiver, e.g. {@code http://127.0.0.1:40123/hooks/a}. */
-  String url(String path) {
+  public String url(String path) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + path;
   }
 
-  List<Received> received() {
+  public List<Received> received() {
     return List.copyOf(received);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.approval.SqlReads;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.kit.tenancy.TenantScope;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -77,7 +78,7 @@ class WebhookApiIT extends WebhookTestSupport {
     for (Reply reply : List.of(fetched, listed)) {
       assertThat(reply.raw()).doesNotContain(secret).doesNotContain(secret.substring(6));
     }
-    byte[] stored = storedCiphertext(UUID.fromString(id));
+    byte[] stored = storedCiphertext(tenant, UUID.fromString(id));
     assertThat(new String(stored, StandardCharsets.ISO_8859_1))
         .doesNotContain(secret)
         .doesNotContain(secret.substring(6));
@@ -402,11 +403,14 @@ class WebhookApiIT extends WebhookTestSupport {
     return reply.status() == 201 || (reply.status() == 200 && reply.body().has("items"));
   }
 
-  private byte[] storedCiphertext(UUID webhookId) {
-    return SqlReads.single(
-        transactions,
-        "SELECT secret_ciphertext FROM webhook_subscription WHERE id = ?",
-        row -> row.getBytes(1),
-        webhookId);
+  private byte[] storedCiphertext(String tenant, UUID webhookId) {
+    return TenantScope.call(
+        tenant,
+        () ->
+            SqlReads.single(
+                transactions,
+                "SELECT secret_ciphertext FROM webhook_subscription WHERE id = ?",
+                row -> row.getBytes(1),
+                webhookId));
   }
 }

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.agentplane.approval.ApprovalApplication;
 import dev.agentplane.approval.SqlReads;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.kit.tenancy.TenantScope;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestPostgres;
@@ -71,10 +72,11 @@ public final class WebhookDeliveryBenchmark {
 
     TestPostgres.TestDatabase database = TestPostgres.get().createDatabase("webhook-bench");
     Map<String, Object> properties = new HashMap<>();
-    properties.put("datasources.default.url", database.jdbcUrl());
-    properties.put("datasources.default.username", database.user());
-    properties.put("datasources.default.password", database.password());
-    properties.put("datasources.default.maximum-pool-size", Math.max(10, concurrency + 4));
+    // The owner migrates; the service logs in as its application and jobs roles.
+    properties.put("agentplane.db.url", database.jdbcUrl());
+    properties.put("agentplane.db.user", database.user());
+    properties.put("agentplane.db.password", database.password());
+    properties.put("agentplane.db.pool-size", Math.max(10, concurrency + 4));
     properties.put("kafka.bootstrap.servers", TestKafka.get().bootstrapServers());
     properties.put("agentplane.jwt.secret", TestTokens.SECRET);
     properties.put("micronaut.server.port", -1);
@@ -148,17 +150,20 @@ public final class WebhookDeliveryBenchmark {
       AtomicLong received) {
     dispatcher.stop();
     long receivedBefore = received.get();
-    long succeededBefore = succeeded(transactions);
+    long succeededBefore = succeeded(tenant, transactions);
     long expected = (long) notices * subscriptions;
 
     Instant queueStart = Instant.now();
     for (int i = 0; i < notices; i++) {
       ApprovalNotice notice = notice(tenant, i);
-      transactions.executeWrite(
-          status -> {
-            publisher.publishEvent(notice);
-            return null;
-          });
+      TenantScope.run(
+          tenant,
+          () ->
+              transactions.executeWrite(
+                  status -> {
+                    publisher.publishEvent(notice);
+                    return null;
+                  }));
     }
     Duration queueing = Duration.between(queueStart, Instant.now());
 
@@ -167,7 +172,7 @@ public final class WebhookDeliveryBenchmark {
     await()
         .atMost(Duration.ofMinutes(10))
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> succeeded(transactions) - succeededBefore >= expected);
+        .until(() -> succeeded(tenant, transactions) - succeededBefore >= expected);
     Duration drain = Duration.between(drainStart, Instant.now());
     System.out.printf(
         "%-8s queued %d notices -> %d deliveries in %.2f s (%.0f notices/s); delivered and"
@@ -182,11 +187,14 @@ public final class WebhookDeliveryBenchmark {
         received.get() - receivedBefore);
   }
 
-  private static long succeeded(TransactionOperations<Connection> transactions) {
-    return SqlReads.single(
-        transactions,
-        "SELECT count(*) FROM webhook_delivery WHERE status = 'succeeded'",
-        row -> row.getLong(1));
+  private static long succeeded(String tenant, TransactionOperations<Connection> transactions) {
+    return TenantScope.call(
+        tenant,
+        () ->
+            SqlReads.single(
+                transactions,
+                "SELECT count(*) FROM webhook_delivery WHERE status = 'succeeded'",
+                row -> row.getLong(1)));
   }
 
   private static ApprovalNotice notice(String tenant, int sequence) {

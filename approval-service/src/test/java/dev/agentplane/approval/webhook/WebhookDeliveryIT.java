@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.kit.tenancy.TenantScope;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -209,7 +210,7 @@ class WebhookDeliveryIT extends WebhookTestSupport {
       assertThat(IndependentVerifier.verifies(during, oldSecret)).isTrue();
       assertThat(IndependentVerifier.verifies(during, newSecret)).isTrue();
 
-      expirePreviousSecret(UUID.fromString(id));
+      expirePreviousSecret(tenant, UUID.fromString(id));
       publish(notice(tenant, ApprovalNotice.TYPE_DECIDED));
       await().atMost(DEADLINE).until(() -> receiver.received().size() == 2);
       Receiver.Received after = receiver.received().get(1);
@@ -328,11 +329,15 @@ class WebhookDeliveryIT extends WebhookTestSupport {
 
       assertThatThrownBy(
               () ->
-                  transactions.executeWrite(
-                      status -> {
-                        noticePublisher.publishEvent(rolledBack);
-                        throw new IllegalStateException("the decision failed after the notice");
-                      }))
+                  TenantScope.run(
+                      tenant,
+                      () ->
+                          transactions.executeWrite(
+                              status -> {
+                                noticePublisher.publishEvent(rolledBack);
+                                throw new IllegalStateException(
+                                    "the decision failed after the notice");
+                              })))
           .hasMessage("the decision failed after the notice");
 
       assertThat(deliveries(tenant, webhook.path("id").asText())).isEmpty();
@@ -356,6 +361,64 @@ class WebhookDeliveryIT extends WebhookTestSupport {
   }
 
   @Test
+  void aNoticePublishedInATransactionOfAnotherTenantOrOfNoneIsRefused() {
+    String tenant = newTenant();
+    String other = newTenant();
+    JsonNode webhook = subscribe(tenant, "http://127.0.0.1:9/never", ApprovalNotice.TYPE_DECIDED);
+    ApprovalNotice notice = notice(tenant, ApprovalNotice.TYPE_DECIDED);
+
+    // Row-level security would show either transaction none of the tenant's subscriptions: the
+    // notice would queue nothing, silently. It is refused instead, and its change rolls back.
+    assertThatThrownBy(
+            () ->
+                TenantScope.run(
+                    other,
+                    () ->
+                        transactions.executeWrite(
+                            status -> {
+                              noticePublisher.publishEvent(notice);
+                              return null;
+                            })))
+        .hasMessageContaining("scoped to that tenant")
+        .hasMessageContaining("not to tenant " + other);
+    assertThatThrownBy(
+            () ->
+                transactions.executeWrite(
+                    status -> {
+                      noticePublisher.publishEvent(notice);
+                      return null;
+                    }))
+        .hasMessageContaining("not to no tenant");
+
+    assertThat(deliveries(tenant, webhook.path("id").asText())).isEmpty();
+  }
+
+  @Test
+  void aDeliveryQueuedJustBeforeItsWebhookWasDisabledIsNotSent() {
+    String tenant = newTenant();
+    try (Receiver receiver = Receiver.start()) {
+      JsonNode webhook = subscribe(tenant, receiver.url("/hooks"), ApprovalNotice.TYPE_DECIDED);
+      String id = webhook.path("id").asText();
+      dispatcher.stop();
+      try {
+        publish(notice(tenant, ApprovalNotice.TYPE_DECIDED));
+        // As when a fan-out commits beside a disable that did not see its delivery yet: the
+        // subscription is off, its delivery still pending.
+        execute(
+            tenant,
+            "UPDATE webhook_subscription SET enabled = false WHERE id = ?",
+            UUID.fromString(id));
+      } finally {
+        dispatcher.start();
+      }
+
+      JsonNode stopped = awaitStatus(tenant, webhook, "disabled");
+      assertThat(stopped.path("attempts")).isEmpty();
+      assertThat(receiver.received()).isEmpty();
+    }
+  }
+
+  @Test
   void aDeliveryLeftPendingWhenItsDispatcherStoppedIsDeliveredByTheNextRun() throws Exception {
     String tenant = newTenant();
     try (Receiver receiver = Receiver.start()) {
@@ -365,7 +428,7 @@ class WebhookDeliveryIT extends WebhookTestSupport {
       try {
         publish(notice(tenant, ApprovalNotice.TYPE_DECIDED));
         // As if the previous process had claimed it for attempt 1 and died mid-attempt.
-        abandonClaims(UUID.fromString(id));
+        abandonClaims(tenant, UUID.fromString(id));
         JsonNode pending = deliveries(tenant, id).get(0);
         assertThat(pending.path("status").asText()).isEqualTo("pending");
         assertThat(pending.path("attempts")).isEmpty();
@@ -422,29 +485,38 @@ class WebhookDeliveryIT extends WebhookTestSupport {
     return deliveries(tenant, id).get(0);
   }
 
-  private void expirePreviousSecret(UUID webhookId) {
+  private void expirePreviousSecret(String tenant, UUID webhookId) {
     execute(
+        tenant,
         "UPDATE webhook_subscription SET previous_secret_expires_at = now() - interval '1 second'"
             + " WHERE id = ?",
         webhookId);
   }
 
-  private void abandonClaims(UUID webhookId) {
+  private void abandonClaims(String tenant, UUID webhookId) {
     execute(
+        tenant,
         "UPDATE webhook_delivery SET attempts = 1, claimed_until = now() - interval '1 second'"
             + " WHERE subscription_id = ?",
         webhookId);
   }
 
-  private void execute(String sql, UUID id) {
-    transactions.executeWrite(
-        status -> {
-          try (PreparedStatement statement = status.getConnection().prepareStatement(sql)) {
-            statement.setObject(1, id);
-            return statement.executeUpdate();
-          } catch (SQLException e) {
-            throw new IllegalStateException(e);
-          }
-        });
+  /** Runs an update in the tenant's scope, where row-level security lets it see the rows. */
+  private void execute(String tenant, String sql, UUID id) {
+    int updated =
+        TenantScope.call(
+            tenant,
+            () ->
+                transactions.executeWrite(
+                    status -> {
+                      try (PreparedStatement statement =
+                          status.getConnection().prepareStatement(sql)) {
+                        statement.setObject(1, id);
+                        return statement.executeUpdate();
+                      } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    }));
+    assertThat(updated).as(sql).isPositive();
   }
 }

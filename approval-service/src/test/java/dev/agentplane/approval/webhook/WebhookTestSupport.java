@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.approval.ApprovalTestSupport;
 import dev.agentplane.approval.request.ApprovalNotice;
+import dev.agentplane.kit.tenancy.TenantScope;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.context.event.ApplicationEventPublisher;
@@ -79,13 +80,19 @@ abstract class WebhookTestSupport extends ApprovalTestSupport {
         data);
   }
 
-  /** Publishes as the approval core does: inside the transaction of the change, which commits. */
+  /**
+   * Publishes as the approval core does: inside the transaction of the change, scoped to the
+   * notice's tenant, which commits.
+   */
   protected void publish(ApprovalNotice notice) {
-    transactions.executeWrite(
-        status -> {
-          noticePublisher.publishEvent(notice);
-          return null;
-        });
+    TenantScope.run(
+        notice.tenantId(),
+        () ->
+            transactions.executeWrite(
+                status -> {
+                  noticePublisher.publishEvent(notice);
+                  return null;
+                }));
   }
 
   /** The deliveries of the webhook, newest first, as the delivery log shows them. */

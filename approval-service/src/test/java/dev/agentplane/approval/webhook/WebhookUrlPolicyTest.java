@@ -25,6 +25,8 @@ class WebhookUrlPolicyTest {
     WebhookSettings settings =
         new WebhookSettings(
             null,
+            null,
+            null,
             requireHttps,
             allowedHosts,
             List.of(8443),

@@ -6,10 +6,8 @@ import dev.agentplane.kit.tenancy.TenantScope;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
-import io.micronaut.transaction.TransactionOperations;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,9 +30,12 @@ import org.slf4j.LoggerFactory;
  * and costs what it would alone.
  *
  * <p>Fencing is per run, inside the batch: a run whose lease is no longer current matches no row of
- * the update, so nothing of it is written and only its worker hears {@link StaleLeaseException}.
- * Should a batch fail as a whole (one bad event, a lost connection), each of its commits is written
- * again on its own, so every commit gets its own outcome.
+ * the update, so nothing of it is written and only its worker hears {@link StaleLeaseException}. A
+ * batch that fails transiently (a serialization failure, a deadlock, a lost connection) is written
+ * again as a batch, and one whose lost answer had in fact committed is not ({@link CommitRetry}).
+ * Should a batch fail as a whole otherwise (one bad event), each of its commits is written again on
+ * its own, so every commit gets its own outcome; should its outcome stay unknown, each of its
+ * workers hears so, since writing any of them again could write it twice.
  *
  * <p>Row-level security holds a transaction to one tenant at a time: the batch is written tenant by
  * tenant, each share after binding the transaction to its tenant ({@link
@@ -90,11 +91,11 @@ final class GroupCommit {
           FROM moved m JOIN step s ON s.id = m.id AND s.epoch = m.epoch AND s.owner = m.owner
           WHERE s.checkpoint IS NOT NULL
       )
-      SELECT id, epoch, last_seq, cancel FROM moved
+      SELECT id, epoch, last_seq, cancel, pg_current_xact_id()::text AS xid FROM moved
       """;
 
   private final JdbcOperations jdbc;
-  private final TransactionOperations<Connection> transactions;
+  private final CommitRetry retry;
   private final RunEventLog events;
   private final BiFunction<Lease, Commit, RunJournal.Committed> alone;
   private final int maxBatch;
@@ -108,13 +109,13 @@ final class GroupCommit {
    */
   GroupCommit(
       JdbcOperations jdbc,
-      TransactionOperations<Connection> transactions,
+      CommitRetry retry,
       RunEventLog events,
       BiFunction<Lease, Commit, RunJournal.Committed> alone,
       JournalSettings settings,
       MeterRegistry meters) {
     this.jdbc = jdbc;
-    this.transactions = transactions;
+    this.retry = retry;
     this.events = events;
     this.alone = alone;
     this.maxBatch = Math.max(1, settings.maxBatch());
@@ -198,7 +199,10 @@ final class GroupCommit {
       for (Pending pending : batch) {
         byTenant.computeIfAbsent(pending.lease().tenantId(), id -> new ArrayList<>()).add(pending);
       }
-      moved = transactions.executeWrite(status -> writeTogether(status.getConnection(), byTenant));
+      moved = retry.write(attempt -> writeTogether(byTenant, attempt));
+    } catch (CommitOutcomeUnknownException unknown) {
+      batch.forEach(pending -> pending.done().completeExceptionally(unknown));
+      return;
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
         LOG.debug("A group commit of {} failed; writing each alone", batch.size(), e);
@@ -234,19 +238,24 @@ final class GroupCommit {
    * commits whose lease held.
    */
   private Map<Pending, Moved> writeTogether(
-      Connection connection, Map<String, List<Pending>> byTenant) throws SQLException {
+      Map<String, List<Pending>> byTenant, CommitRetry.Attempt<Map<Pending, Moved>> attempt) {
     Map<Pending, Moved> moved = new HashMap<>();
     for (Map.Entry<String, List<Pending>> share : byTenant.entrySet()) {
       // The writer's transaction starts with no tenant; the first binding goes with its BEGIN.
-      TenantScope.bindTransaction(connection, share.getKey());
-      moved.putAll(writeShare(share.getValue()));
+      jdbc.execute(
+          connection -> {
+            TenantScope.bindTransaction(connection, share.getKey());
+            return null;
+          });
+      moved.putAll(writeShare(share.getValue(), attempt));
     }
     return moved;
   }
 
   /** Commits of one tenant, in the transaction bound to it. */
-  private Map<Pending, Moved> writeShare(List<Pending> batch) {
-    Map<Pending, Moved> moved = advance(batch);
+  private Map<Pending, Moved> writeShare(
+      List<Pending> batch, CommitRetry.Attempt<Map<Pending, Moved>> attempt) {
+    Map<Pending, Moved> moved = advance(batch, attempt);
     List<RunEvent> numbered = new ArrayList<>();
     for (Pending pending : batch) {
       Moved row = moved.get(pending);
@@ -263,7 +272,8 @@ final class GroupCommit {
     return moved;
   }
 
-  private Map<Pending, Moved> advance(List<Pending> batch) {
+  private Map<Pending, Moved> advance(
+      List<Pending> batch, CommitRetry.Attempt<Map<Pending, Moved>> attempt) {
     int size = batch.size();
     UUID[] ids = new UUID[size];
     Long[] epochs = new Long[size];
@@ -338,6 +348,7 @@ final class GroupCommit {
           Map<Pending, Moved> moved = new HashMap<>();
           try (ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
+              attempt.wroteIn(rows.getString("xid"));
               Pending pending =
                   byLease.get(rows.getObject("id", UUID.class) + "/" + rows.getLong("epoch"));
               if (pending != null) {

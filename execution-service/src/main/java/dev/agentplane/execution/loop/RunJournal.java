@@ -65,6 +65,7 @@ public class RunJournal {
   private final RunEventLog events;
   private final ToolGates gates;
   private final TenantQuotas quotas;
+  private final CommitRetry retry;
   private final GroupCommit group;
 
   RunJournal(
@@ -84,7 +85,8 @@ public class RunJournal {
     this.events = events;
     this.gates = gates;
     this.quotas = quotas;
-    this.group = new GroupCommit(jdbc, transactions, events, this::commitAlone, settings, meters);
+    this.retry = new CommitRetry(jdbc, transactions, settings, meters);
+    this.group = new GroupCommit(jdbc, retry, events, this::commitAlone, settings, meters);
   }
 
   @PreDestroy
@@ -178,9 +180,12 @@ public class RunJournal {
    * Writes {@code commit} under {@code lease}; for an ending, also releases the lease. Commits do
    * not extend the lease (the workers' renewal does): the run row's indexed columns stay untouched,
    * so PostgreSQL updates it in place (HOT) step after step. Commits of several runs that arrive
-   * together share one transaction ({@link GroupCommit}).
+   * together share one transaction ({@link GroupCommit}). A transient failure (serialization,
+   * deadlock, lost connection) is written again, fenced as the first try was ({@link CommitRetry}).
    *
    * @throws StaleLeaseException when the lease is no longer current; nothing was written
+   * @throws CommitOutcomeUnknownException when the commit's answer was lost and PostgreSQL could
+   *     not say whether it committed
    */
   Committed commit(Lease lease, Commit commit) {
     // Gates are rare and need the row lock's view of the run: those commits go alone.
@@ -192,7 +197,7 @@ public class RunJournal {
 
   private Committed commitAlone(Lease lease, Commit commit) {
     return TenantScope.call(
-        lease.tenantId(), () -> transactions.executeWrite(status -> write(lease, commit)));
+        lease.tenantId(), () -> retry.write(attempt -> write(lease, commit, attempt)));
   }
 
   /**
@@ -208,8 +213,8 @@ public class RunJournal {
   }
 
   private Parked parkInScope(Lease lease, Commit commit) {
-    return transactions.executeWrite(
-        status -> {
+    return retry.write(
+        attempt -> {
           Boolean cancelRequested =
               jdbc.prepareStatement(
                   """
@@ -233,7 +238,7 @@ public class RunJournal {
           if (!gates.anyWaiting(lease.runId())) {
             return Parked.DECIDED_MEANWHILE;
           }
-          write(lease, commit);
+          write(lease, commit, attempt);
           jdbc.prepareStatement(
               """
               UPDATE run SET status = 'waiting_approval', lease_owner = NULL,
@@ -249,8 +254,8 @@ public class RunJournal {
         });
   }
 
-  private Committed write(Lease lease, Commit commit) {
-    Committed moved = advance(lease, commit);
+  private Committed write(Lease lease, Commit commit, CommitRetry.Attempt<?> attempt) {
+    Committed moved = advance(lease, commit, attempt);
     long first = moved.lastSequence() - commit.events.size() + 1;
     List<RunEvent> numbered = new ArrayList<>(commit.events.size());
     for (int i = 0; i < commit.events.size(); i++) {
@@ -379,9 +384,10 @@ public class RunJournal {
 
   /**
    * Moves the run's row forward under the lease and, in the same statement, appends the checkpoint
-   * when the commit has one: one round trip, and nothing written when the lease is stale.
+   * when the commit has one: one round trip, and nothing written when the lease is stale. Records
+   * the transaction's id with {@code attempt}, should its commit go unanswered.
    */
-  private Committed advance(Lease lease, Commit commit) {
+  private Committed advance(Lease lease, Commit commit, CommitRetry.Attempt<?> attempt) {
     RunState state = commit.state;
     Commit.Ending ending = commit.ending;
     String update =
@@ -390,7 +396,8 @@ public class RunJournal {
               UPDATE run SET last_seq = last_seq + ?, steps = ?, input_tokens = ?,
                   output_tokens = ?, cost_micros = ?
               WHERE id = ? AND epoch = ? AND lease_owner = ?
-              RETURNING id, tenant_id, epoch, last_seq, cancel_requested_at IS NOT NULL AS cancel
+              RETURNING id, tenant_id, epoch, last_seq, cancel_requested_at IS NOT NULL AS cancel,
+                  pg_current_xact_id()::text AS xid
               """
             : """
               UPDATE run SET last_seq = last_seq + ?, steps = ?, input_tokens = ?,
@@ -398,7 +405,8 @@ public class RunJournal {
                   status = ?, output = ?::jsonb, error_code = ?, error_message = ?,
                   finished_at = now()
               WHERE id = ? AND epoch = ? AND lease_owner = ?
-              RETURNING id, tenant_id, epoch, last_seq, cancel_requested_at IS NOT NULL AS cancel
+              RETURNING id, tenant_id, epoch, last_seq, cancel_requested_at IS NOT NULL AS cancel,
+                  pg_current_xact_id()::text AS xid
               """;
     String sql =
         commit.checkpoint
@@ -410,7 +418,7 @@ public class RunJournal {
                         state)
                     SELECT id, ?, ?, tenant_id, epoch, ?, ?::jsonb FROM moved
                 )
-                SELECT last_seq, cancel FROM moved
+                SELECT last_seq, cancel, xid FROM moved
                 """
             : update;
     return jdbc.prepareStatement(
@@ -445,6 +453,7 @@ public class RunJournal {
             if (!rows.next()) {
               throw new StaleLeaseException(lease.runId(), lease.epoch());
             }
+            attempt.wroteIn(rows.getString("xid"));
             return new Committed(rows.getLong("last_seq"), rows.getBoolean("cancel"));
           }
         });

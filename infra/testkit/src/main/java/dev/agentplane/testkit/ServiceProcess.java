@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * <p>It keeps its port and its log file across {@link #restart()}s, so clients need no new address
  * and the log tells the whole story. {@link #kill()} is a crash (SIGKILL: no shutdown hook runs,
  * leases are left to lapse); {@link #stop()} is an operator's stop (SIGTERM: the service shuts down
- * gracefully).
+ * gracefully); {@link #pause()} freezes it (SIGSTOP) until {@link #resume()} (SIGCONT).
  */
 public final class ServiceProcess implements AutoCloseable {
 
@@ -72,7 +69,10 @@ public final class ServiceProcess implements AutoCloseable {
   public static ServiceProcess launch(ServiceSpec spec) {
     try {
       ServiceProcess service =
-          new ServiceProcess(spec, freePort(), Files.createTempFile(spec.name() + "-", ".log"));
+          new ServiceProcess(
+              spec,
+              FreePorts.belowEphemeralRange(),
+              Files.createTempFile(spec.name() + "-", ".log"));
       service.startProcess();
       return service;
     } catch (IOException e) {
@@ -149,11 +149,39 @@ public final class ServiceProcess implements AutoCloseable {
     note("killed (SIGKILL), exit " + exit);
   }
 
+  /**
+   * Freezes the service where it stands (SIGSTOP), as a long GC pause, a VM migration or a laptop
+   * lid would: its threads, timers and sockets stay as they are, its connections stay open, and it
+   * does nothing at all (no lease renewal, no Kafka heartbeat) until {@link #resume()}. Returns
+   * once the kernel reports the process stopped.
+   */
+  public void pause() {
+    signal("STOP");
+    awaitPaused(true, "stopped");
+    note("paused (SIGSTOP)");
+  }
+
+  /** Lets a {@link #pause()}d service go on from where it stood (SIGCONT). */
+  public void resume() {
+    signal("CONT");
+    awaitPaused(false, "running again");
+    note("resumed (SIGCONT)");
+  }
+
+  /** Whether the process is stopped by a signal ({@link #pause()}). */
+  public boolean isPaused() {
+    return isAlive() && processState() == 'T';
+  }
+
   /** Stops the service gracefully (SIGTERM: its shutdown hooks run) and waits until it exited. */
   public void stop() {
     Process running = process;
     if (running == null || !running.isAlive()) {
       return;
+    }
+    if (isPaused()) {
+      // A stopped process would hold SIGTERM until it is continued.
+      resume();
     }
     running.destroy();
     try {
@@ -277,6 +305,40 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  private void signal(String name) {
+    long pid = pid();
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not signal " + spec.name(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void awaitPaused(boolean paused, String described) {
+    await(spec.name() + " to be " + described)
+        .atMost(EXIT_AFTER_KILL_WITHIN)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> (processState() == 'T') == paused);
+  }
+
+  /** The process's state letter from {@code /proc/<pid>/stat} (Linux): R, S, D, T, Z... */
+  private char processState() {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+      // pid (command) STATE ...: the command may hold spaces and parentheses, the state follows
+      // the last closing one.
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch (IOException gone) {
+      return 'X';
+    }
+  }
+
   private int awaitExit(Process running, Duration within) {
     try {
       if (!running.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -305,41 +367,6 @@ public final class ServiceProcess implements AutoCloseable {
     Process running = process;
     if (running != null) {
       running.destroyForcibly();
-    }
-  }
-
-  /**
-   * A port no one listens on, chosen below the kernel's ephemeral range. A port from {@code new
-   * ServerSocket(0)} comes from that range, and so does the local port of every outgoing
-   * connection: between the probe closing it and the child binding it, any client of PostgreSQL or
-   * Kafka on this machine could take it ("Address already in use"), and a restart on the same port
-   * could find it taken too. Below the range only another explicit choice can collide, which the
-   * bind check catches.
-   */
-  private static int freePort() throws IOException {
-    int ephemeralLow = ephemeralRangeStart();
-    int low = 10_000;
-    int high = Math.max(low + 1_000, ephemeralLow) - 1;
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int candidate = ThreadLocalRandom.current().nextInt(low, high + 1);
-      try (ServerSocket probe = new ServerSocket()) {
-        probe.setReuseAddress(false);
-        probe.bind(new InetSocketAddress(candidate));
-        return candidate;
-      } catch (IOException taken) {
-        // Someone listens there: try another.
-      }
-    }
-    throw new IOException("No free port between " + low + " and " + high);
-  }
-
-  /** The first port of {@code net.ipv4.ip_local_port_range} (Linux), else IANA's 49152. */
-  private static int ephemeralRangeStart() {
-    try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Integer.parseInt(range.split("\\s+")[0]);
-    } catch (IOException | RuntimeException unknown) {
-      return 49_152;
     }
   }
 }

@@ -25,17 +25,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One real single-node Kafka broker (KRaft, combined broker and controller) per test JVM, started
- * on first use from the Apache Kafka server jars.
+ * A real single-node Kafka broker (KRaft, combined broker and controller) from the Apache Kafka
+ * server jars: the one every test of a JVM shares ({@link #get()}), or one of a test's own that it
+ * may stop and start again ({@link #dedicated}).
  */
 public final class TestKafka {
 
   private static final Logger LOG = LoggerFactory.getLogger(TestKafka.class);
 
-  private final KafkaClusterTestKit cluster;
+  private final String bootstrapServers;
+  // Only a dedicated broker can be stopped: the shared one serves every test of the JVM.
+  private final KafkaBrokerProcess dedicated;
 
-  private TestKafka(KafkaClusterTestKit cluster) {
-    this.cluster = cluster;
+  private TestKafka(String bootstrapServers, KafkaBrokerProcess dedicated) {
+    this.bootstrapServers = bootstrapServers;
+    this.dedicated = dedicated;
   }
 
   /** The broker of this JVM, started on the first call. */
@@ -43,12 +47,53 @@ public final class TestKafka {
     return Started.INSTANCE;
   }
 
-  // Class initialization is lazy and thread-safe: the server starts on the first get().
-  private static final class Started {
-    private static final TestKafka INSTANCE = start();
+  /**
+   * A broker of this test's own, in a JVM of its own, which it may {@link #stop()} and {@link
+   * #start()} again on the same ports and log directory (clients reconnect, records and committed
+   * offsets survive): a broker outage that no other test sees. Its process ends with the test JVM.
+   *
+   * @param purpose names the process and its log, e.g. the test class
+   */
+  public static TestKafka dedicated(String purpose) {
+    KafkaBrokerProcess broker = KafkaBrokerProcess.start("kafka-" + purpose);
+    return new TestKafka(broker.bootstrapServers(), broker);
   }
 
-  private static TestKafka start() {
+  /**
+   * Stops a {@link #dedicated} broker as an operator does (SIGTERM: a controlled shutdown) and
+   * returns once its process is gone; its clients see it down until {@link #start()}.
+   */
+  public void stop() {
+    dedicatedBroker().stop();
+  }
+
+  /**
+   * Starts a stopped {@link #dedicated} broker again on its ports and log directory, and returns
+   * once clients can use it.
+   */
+  public void start() {
+    dedicatedBroker().startAgain();
+  }
+
+  /** Whether the broker runs ({@link #get()}'s always does). */
+  public boolean isRunning() {
+    return dedicated == null || dedicated.isRunning();
+  }
+
+  private KafkaBrokerProcess dedicatedBroker() {
+    if (dedicated == null) {
+      throw new UnsupportedOperationException(
+          "The shared broker serves every test of this JVM: stop a TestKafka.dedicated(...) one");
+    }
+    return dedicated;
+  }
+
+  // Class initialization is lazy and thread-safe: the server starts on the first get().
+  private static final class Started {
+    private static final TestKafka INSTANCE = startShared();
+  }
+
+  private static TestKafka startShared() {
     // A broker that meets a fatal error, even while the JVM shuts down after the last test, calls
     // Exit.halt(1): the test JVM would die or end with a failing exit code that Failsafe reports
     // as a broken fork although every test passed. Log it instead; the tests see the broker fail.
@@ -87,14 +132,14 @@ public final class TestKafka {
                     }
                   },
                   "test-kafka-stop"));
-      return new TestKafka(cluster);
+      return new TestKafka(cluster.bootstrapServers(), null);
     } catch (Exception e) {
       throw new IllegalStateException("Could not start the embedded Kafka broker", e);
     }
   }
 
   public String bootstrapServers() {
-    return cluster.bootstrapServers();
+    return bootstrapServers;
   }
 
   /** Creates topics (idempotently) so that consumers can subscribe before the first send. */
@@ -126,6 +171,14 @@ public final class TestKafka {
     properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     return new KafkaConsumer<>(properties);
+  }
+
+  /**
+   * Starts recording {@code topic} from its beginning, as an outside consumer in a group of its
+   * own; the caller closes it.
+   */
+  public RecordedTopic record(String topic) {
+    return new RecordedTopic(newConsumer(), topic);
   }
 
   /** A plain producer, for tests that play an external client of the platform. */

@@ -1,6 +1,8 @@
 package dev.agentplane.registry.secret;
 
 import dev.agentplane.kit.sealing.AesGcmSealer;
+import dev.agentplane.kit.sealing.ResealBatch;
+import dev.agentplane.kit.sealing.Resealable;
 import dev.agentplane.kit.tenancy.JobsDataSource;
 import dev.agentplane.registry.secret.SealedSecretsOfAllTenants.SealedRow;
 import io.micronaut.transaction.annotation.Transactional;
@@ -18,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * no-op.
  */
 @Singleton
-public class SecretResealing {
+public class SecretResealing implements Resealable<SecretResealing.Position> {
 
   private static final Logger LOG = LoggerFactory.getLogger(SecretResealing.class);
 
@@ -26,15 +28,6 @@ public class SecretResealing {
   public record Position(String tenantId, String name) {
     static final Position START = new Position("", "");
   }
-
-  /**
-   * What one batch did.
-   *
-   * @param resealed values now sealed with the current key
-   * @param unopenable values that did not open with any configured key (left as they are)
-   * @param next where the next batch starts, or null when the pass is complete
-   */
-  public record Batch(int resealed, int unopenable, Position next) {}
 
   private final SealedSecretsOfAllTenants secrets;
   private final SecretVault vault;
@@ -44,9 +37,20 @@ public class SecretResealing {
     this.vault = vault;
   }
 
+  @Override
+  public String description() {
+    return "secret values";
+  }
+
+  @Override
+  public Position start() {
+    return Position.START;
+  }
+
   /** Re-seals up to {@code size} values after {@code from} that are on another key, and commits. */
+  @Override
   @Transactional(JobsDataSource.NAME)
-  public Batch resealBatch(Position from, int size) {
+  public ResealBatch<Position> resealBatch(Position from, int size) {
     String current = vault.currentKeyId();
     List<SealedRow> rows =
         secrets.lockSealedWithOtherKeys(current, from.tenantId(), from.name(), size);
@@ -74,10 +78,10 @@ public class SecretResealing {
     }
     Position next =
         rows.size() < size ? null : new Position(rows.getLast().tenantId(), rows.getLast().name());
-    return new Batch(resealed, unopenable, next);
+    return new ResealBatch<>(resealed, unopenable, next);
   }
 
-  /** How many values each key id seals now, e.g. {@code {old=0, new=1234}} after a rotation. */
+  @Override
   @Transactional(value = JobsDataSource.NAME, readOnly = true)
   public Map<String, Long> countByKey() {
     return secrets.countByKey();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.kit.sealing.ResealBatch;
 import dev.agentplane.testkit.RealInfrastructure;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.ServiceApi.Reply;
@@ -73,7 +74,7 @@ class SecretKeyRotationIT implements RealInfrastructure {
               service.getApplicationContext().getBean(SecretResealing.class);
           SecretResealing.Position from = SecretResealing.Position.START;
           for (int i = 0; i < 2; i++) {
-            SecretResealing.Batch batch = resealing.resealBatch(from, 2);
+            ResealBatch<SecretResealing.Position> batch = resealing.resealBatch(from, 2);
             assertThat(batch.resealed()).isEqualTo(2);
             from = batch.next();
           }
@@ -130,7 +131,8 @@ class SecretKeyRotationIT implements RealInfrastructure {
         service -> {
           SecretResealing resealing =
               service.getApplicationContext().getBean(SecretResealing.class);
-          SecretResealing.Batch batch = resealing.resealBatch(SecretResealing.Position.START, 10);
+          ResealBatch<SecretResealing.Position> batch =
+              resealing.resealBatch(SecretResealing.Position.START, 10);
           assertThat(batch.resealed()).isZero();
           assertThat(batch.unopenable()).isEqualTo(1);
           assertThat(batch.next()).as("the pass ends").isNull();
