@@ -9,8 +9,8 @@
 #   --quick       every window a tenth as long: a smoke run; nothing is written
 #   --no-write    print the figures only
 #   --without-rls the services log in as the schema owner (a superuser, exempt from row-level
-#                 security) instead of their application and jobs roles: what the policies cost;
-#                 nothing is written
+#                 security) instead of their application and jobs roles: what the policies cost
+#                 (each transaction still binds its tenant); nothing is written
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"

@@ -36,7 +36,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>The services log in as their application and jobs roles, subject to row-level security, as
  * deployed; {@code --without-rls} logs them in as the schema owner instead (the embedded server's
  * {@code postgres}, a superuser, which row-level security does not apply to), to measure what the
- * policies and the per-transaction tenant binding cost.
+ * policies cost. The tenant binding sent with each transaction's {@code BEGIN} is there either way.
  */
 public final class BenchStack implements AutoCloseable {
 
