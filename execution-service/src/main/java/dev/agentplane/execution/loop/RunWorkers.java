@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SequencedSet;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -33,7 +31,8 @@ import org.slf4j.MDC;
 /**
  * Runs runs on virtual threads, at most {@code concurrency} at once on this instance. {@link
  * #offer} never blocks (the Kafka poll loop calls it): a run beyond the cap waits in a bounded
- * backlog, and beyond that it is left queued in PostgreSQL for the sweeper to offer again.
+ * backlog that takes the tenants in turn ({@link TenantFairBacklog}), and beyond that it is left
+ * queued in PostgreSQL for the sweeper to offer again.
  *
  * <p>No request carries a worker's thread: a run is offered with its tenant, and everything its
  * worker does (the claim, the loop, its model and tool calls, handing the tenant's next queued run
@@ -54,7 +53,7 @@ public class RunWorkers implements EagerStart {
   private final WorkerSettings settings;
   private final String owner;
   private final Semaphore slots;
-  private final BlockingQueue<Offer> backlog;
+  private final TenantFairBacklog<Offer> backlog;
   // Runs offered and not yet done with here, each with whether it was offered again meanwhile (a
   // decision that queued it again while its worker was still finishing): it is then offered once
   // more when that worker is done, since no dispatch message may follow to offer it later.
@@ -84,7 +83,7 @@ public class RunWorkers implements EagerStart {
             + "/"
             + UUID.randomUUID().toString().substring(0, 8);
     this.slots = new Semaphore(settings.concurrency());
-    this.backlog = new ArrayBlockingQueue<>(settings.backlog());
+    this.backlog = new TenantFairBacklog<>(settings.backlog());
     notifications.onCancel(this::cancel);
   }
 
@@ -111,7 +110,7 @@ public class RunWorkers implements EagerStart {
     }
     if (slots.tryAcquire()) {
       start(offer);
-    } else if (!backlog.offer(offer)) {
+    } else if (!backlog.offer(offer.tenantId(), offer)) {
       offered.remove(offer.runId());
       LOG.debug("Backlog full; run {} waits for the sweeper", offer.runId());
     }
