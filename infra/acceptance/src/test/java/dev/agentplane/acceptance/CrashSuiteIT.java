@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.acceptance.RunEventConsumer.ReceivedEvent;
 import dev.agentplane.acceptance.WebhookReceiver.Delivery;
 import dev.agentplane.testkit.CountingToolServer;
@@ -252,8 +251,9 @@ class CrashSuiteIT {
   @Test
   void registryKilledRightAfterAPromotionAnswerActivatesTheVersionOnceReviewed() {
     Tenant acme = Tenant.named("acme");
-    registry.active(acme, "tools", "pay", paymentTool(true));
-    String agent = registry.draft("agents", acme.builder(), "payer", payingAgent());
+    registry.active(
+        acme, "tools", "pay", PaymentFixtures.paymentTool(payments.url("/payments"), true));
+    String agent = registry.draft("agents", acme.builder(), "payer", PaymentFixtures.payingAgent());
     Reply promoted = registry.promote("agents", acme.builder(), agent, 1);
     assertThat(promoted.status()).as(promoted.raw()).isEqualTo(200);
     assertThat(promoted.body().path("outcome").asText()).isEqualTo("pending_approval");
@@ -280,8 +280,9 @@ class CrashSuiteIT {
   @Test
   void registryKilledDuringAPromotionOpensOneReviewWhenTheBuilderRetries() {
     Tenant acme = Tenant.named("acme");
-    registry.active(acme, "tools", "pay", paymentTool(true));
-    String agent = registry.draft("agents", acme.builder(), "payer", payingAgent());
+    registry.active(
+        acme, "tools", "pay", PaymentFixtures.paymentTool(payments.url("/payments"), true));
+    String agent = registry.draft("agents", acme.builder(), "payer", PaymentFixtures.payingAgent());
 
     ServiceProcess registryProcess = platform.registryProcess();
     CrashedCall first =
@@ -368,41 +369,10 @@ class CrashSuiteIT {
   /** A fresh tenant whose active agent {@code payer} pays ACME 42 through the tool {@code pay}. */
   private Tenant aTenantWithAPayingAgent(boolean idempotent) {
     Tenant acme = Tenant.named("acme");
-    registry.active(acme, "tools", "pay", paymentTool(idempotent));
-    registry.active(acme, "agents", "payer", payingAgent());
+    registry.active(
+        acme, "tools", "pay", PaymentFixtures.paymentTool(payments.url("/payments"), idempotent));
+    registry.active(acme, "agents", "payer", PaymentFixtures.payingAgent());
     return acme;
-  }
-
-  /**
-   * {@code POST /payments} on the counting API: high risk, so its promotion is reviewed and every
-   * call waits for a human; {@code idempotent} says the API deduplicates by {@code
-   * Idempotency-Key}.
-   */
-  private JsonNode paymentTool(boolean idempotent) {
-    ObjectNode spec =
-        (ObjectNode)
-            json(
-                "{'description':'Pays an amount to a payee','type':'http','inputSchema':"
-                    + "{'type':'object','properties':{'amount':{'type':'number'},"
-                    + "'to':{'type':'string'}},'required':['amount','to']},"
-                    + "'risk':'high','approval':'always'}");
-    spec.putObject("http")
-        .put("method", "POST")
-        .put("url", payments.url("/payments"))
-        .put("body", "{\"amount\": {amount}, \"to\": \"{to}\"}")
-        .put("timeoutMs", 30000)
-        .put("idempotent", idempotent);
-    return spec;
-  }
-
-  /** An agent on the builtin {@code scripted} model: pays ACME 42, then answers. */
-  private static JsonNode payingAgent() {
-    return json(
-        "{'description':'Pays ACME','kind':'assistant','instructions':'Pay.',"
-            + "'model':{'provider':'builtin','name':'scripted','params':{'script':["
-            + "{'toolCalls':[{'tool':'pay','arguments':{'amount':42,'to':'ACME'}}]},"
-            + "{'answer':'paid'}]}},"
-            + "'tools':[{'name':'pay','version':'active'}]}");
   }
 
   /** Approves the run's pending tool-call request through the API; returns its id. */

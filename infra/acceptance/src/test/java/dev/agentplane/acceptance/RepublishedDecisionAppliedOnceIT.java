@@ -1,11 +1,9 @@
 package dev.agentplane.acceptance;
 
-import static dev.agentplane.testkit.SpecJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentplane.contracts.Topics;
 import dev.agentplane.testkit.CountingToolServer;
 import dev.agentplane.testkit.RecordedTopic;
@@ -82,8 +80,9 @@ class RepublishedDecisionAppliedOnceIT {
   void aDecisionPublishedByARelayKilledBeforeMarkingItSentIsPublishedAgainAndAppliedOnce()
       throws Exception {
     Tenant acme = Tenant.named("acme");
-    registry.active(acme, "tools", "pay", gatedPayment());
-    registry.active(acme, "agents", "payer", payingAgent());
+    registry.active(
+        acme, "tools", "pay", PaymentFixtures.paymentTool(payments.url("/payments"), true));
+    registry.active(acme, "agents", "payer", PaymentFixtures.payingAgent());
     String run = runs.start(acme.operator(), "{\"agent\":\"payer\",\"input\":\"pay ACME\"}");
     String gate = approvals.awaitPendingToolCall(acme.approver(), run).path("id").asText();
     TestDatabase approvalDatabase = platform.databases().get("approval");
@@ -170,34 +169,6 @@ class RepublishedDecisionAppliedOnceIT {
   }
 
   // ---- the journey
-
-  /** {@code POST /payments} on the counting API; every call waits for a human. */
-  private JsonNode gatedPayment() {
-    ObjectNode spec =
-        (ObjectNode)
-            json(
-                "{'description':'Pays an amount to a payee','type':'http','inputSchema':"
-                    + "{'type':'object','properties':{'amount':{'type':'number'},"
-                    + "'to':{'type':'string'}},'required':['amount','to']},"
-                    + "'risk':'high','approval':'always'}");
-    spec.putObject("http")
-        .put("method", "POST")
-        .put("url", payments.url("/payments"))
-        .put("body", "{\"amount\": {amount}, \"to\": \"{to}\"}")
-        .put("timeoutMs", 30000)
-        .put("idempotent", true);
-    return spec;
-  }
-
-  /** An agent on the builtin {@code scripted} model: pays ACME 42, then answers. */
-  private static JsonNode payingAgent() {
-    return json(
-        "{'description':'Pays ACME','kind':'assistant','instructions':'Pay.',"
-            + "'model':{'provider':'builtin','name':'scripted','params':{'script':["
-            + "{'toolCalls':[{'tool':'pay','arguments':{'amount':42,'to':'ACME'}}]},"
-            + "{'answer':'paid'}]}},"
-            + "'tools':[{'name':'pay','version':'active'}]}");
-  }
 
   // ---- the fault
 
