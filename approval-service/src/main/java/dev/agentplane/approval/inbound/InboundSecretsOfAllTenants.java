@@ -1,13 +1,13 @@
 package dev.agentplane.approval.inbound;
 
 import dev.agentplane.kit.sealing.AesGcmSealer.Sealed;
+import dev.agentplane.kit.sealing.SealedColumns;
 import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,20 +50,11 @@ class InboundSecretsOfAllTenants {
           try (ResultSet rows = statement.executeQuery()) {
             List<SealedRow> result = new ArrayList<>();
             while (rows.next()) {
-              String previousKeyId = rows.getString("previous_key_id");
               result.add(
                   new SealedRow(
                       rows.getString("tenant_id"),
-                      new Sealed(
-                          rows.getString("key_id"),
-                          rows.getBytes("nonce"),
-                          rows.getBytes("ciphertext")),
-                      previousKeyId == null
-                          ? null
-                          : new Sealed(
-                              previousKeyId,
-                              rows.getBytes("previous_nonce"),
-                              rows.getBytes("previous_ciphertext"))));
+                      SealedColumns.read(rows, ""),
+                      SealedColumns.readIfPresent(rows, "previous_")));
             }
             return result;
           }
@@ -105,11 +96,7 @@ class InboundSecretsOfAllTenants {
         """,
         statement -> {
           try (ResultSet rows = statement.executeQuery()) {
-            Map<String, Long> result = new LinkedHashMap<>();
-            while (rows.next()) {
-              result.put(rows.getString("key_id"), rows.getLong("n"));
-            }
-            return result;
+            return SealedColumns.countsByKeyId(rows);
           }
         });
   }

@@ -1,14 +1,13 @@
 package dev.agentplane.approval.webhook;
 
 import dev.agentplane.kit.sealing.AesGcmSealer.Sealed;
+import dev.agentplane.kit.sealing.SealedColumns;
 import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -59,10 +58,8 @@ class SubscriptionSecretsOfAllTenants {
                   new SealedRow(
                       rows.getObject("id", UUID.class),
                       rows.getString("tenant_id"),
-                      sealed(rows, "secret_"),
-                      rows.getString("previous_secret_key_id") == null
-                          ? null
-                          : sealed(rows, "previous_secret_")));
+                      SealedColumns.read(rows, "secret_"),
+                      SealedColumns.readIfPresent(rows, "previous_secret_")));
             }
             return result;
           }
@@ -106,19 +103,8 @@ class SubscriptionSecretsOfAllTenants {
         """,
         statement -> {
           try (ResultSet rows = statement.executeQuery()) {
-            Map<String, Long> result = new LinkedHashMap<>();
-            while (rows.next()) {
-              result.put(rows.getString("key_id"), rows.getLong("n"));
-            }
-            return result;
+            return SealedColumns.countsByKeyId(rows);
           }
         });
-  }
-
-  private static Sealed sealed(ResultSet rows, String prefix) throws SQLException {
-    return new Sealed(
-        rows.getString(prefix + "key_id"),
-        rows.getBytes(prefix + "nonce"),
-        rows.getBytes(prefix + "ciphertext"));
   }
 }

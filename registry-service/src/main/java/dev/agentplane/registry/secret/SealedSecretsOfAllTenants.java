@@ -1,13 +1,13 @@
 package dev.agentplane.registry.secret;
 
 import dev.agentplane.kit.sealing.AesGcmSealer;
+import dev.agentplane.kit.sealing.SealedColumns;
 import dev.agentplane.kit.tenancy.JobsDataSource;
 import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,10 +53,7 @@ class SealedSecretsOfAllTenants {
                   new SealedRow(
                       rows.getString("tenant_id"),
                       rows.getString("name"),
-                      new AesGcmSealer.Sealed(
-                          rows.getString("key_id"),
-                          rows.getBytes("nonce"),
-                          rows.getBytes("ciphertext"))));
+                      SealedColumns.read(rows, "")));
             }
             return result;
           }
@@ -86,11 +83,7 @@ class SealedSecretsOfAllTenants {
         "SELECT key_id, count(*) AS n FROM secret GROUP BY key_id ORDER BY key_id",
         statement -> {
           try (ResultSet rows = statement.executeQuery()) {
-            Map<String, Long> result = new LinkedHashMap<>();
-            while (rows.next()) {
-              result.put(rows.getString("key_id"), rows.getLong("n"));
-            }
-            return result;
+            return SealedColumns.countsByKeyId(rows);
           }
         });
   }
