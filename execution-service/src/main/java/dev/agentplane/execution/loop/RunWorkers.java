@@ -6,6 +6,7 @@ import dev.agentplane.execution.run.RunAccepted;
 import dev.agentplane.execution.run.TenantQuotas;
 import dev.agentplane.execution.stream.RunNotifications;
 import dev.agentplane.kit.correlation.Correlation;
+import dev.agentplane.kit.tenancy.TenantRoundRobin;
 import dev.agentplane.kit.tenancy.TenantScope;
 import io.micronaut.runtime.event.annotation.EventListener;
 import io.micronaut.scheduling.annotation.Scheduled;
@@ -31,7 +32,7 @@ import org.slf4j.MDC;
 /**
  * Runs runs on virtual threads, at most {@code concurrency} at once on this instance. {@link
  * #offer} never blocks (the Kafka poll loop calls it): a run beyond the cap waits in a bounded
- * backlog that takes the tenants in turn ({@link TenantFairBacklog}), and beyond that it is left
+ * backlog that takes the tenants in turn ({@link TenantRoundRobin}), and beyond that it is left
  * queued in PostgreSQL for the sweeper to offer again.
  *
  * <p>No request carries a worker's thread: a run is offered with its tenant, and everything its
@@ -53,7 +54,7 @@ public class RunWorkers implements EagerStart {
   private final WorkerSettings settings;
   private final String owner;
   private final Semaphore slots;
-  private final TenantFairBacklog<Offer> backlog;
+  private final TenantRoundRobin<Offer> backlog;
   // Runs offered and not yet done with here, each with whether it was offered again meanwhile (a
   // decision that queued it again while its worker was still finishing): it is then offered once
   // more when that worker is done, since no dispatch message may follow to offer it later.
@@ -83,7 +84,7 @@ public class RunWorkers implements EagerStart {
             + "/"
             + UUID.randomUUID().toString().substring(0, 8);
     this.slots = new Semaphore(settings.concurrency());
-    this.backlog = new TenantFairBacklog<>(settings.backlog());
+    this.backlog = new TenantRoundRobin<>(settings.backlog());
     notifications.onCancel(this::cancel);
   }
 

@@ -1,10 +1,12 @@
 package dev.agentplane.kit.tenancy;
 
+import com.zaxxer.hikari.HikariConfig;
 import io.micronaut.context.event.BeanCreatedEvent;
 import io.micronaut.context.event.BeanCreatedEventListener;
 import io.micronaut.core.naming.NameResolver;
 import io.micronaut.core.order.Ordered;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import javax.sql.DataSource;
 
 /**
@@ -33,8 +35,16 @@ final class TenantBoundDataSourceInstaller
     boolean application =
         event.getBeanDefinition() instanceof NameResolver names
             && names.resolveName().map(APPLICATION_DATASOURCE::equals).orElse(false);
-    return application && !(dataSource instanceof TenantBoundDataSource)
-        ? new TenantBoundDataSource(dataSource)
-        : dataSource;
+    if (!application || dataSource instanceof TenantBoundDataSource) {
+      return dataSource;
+    }
+    // The pool's size and connection timeout, so the turns hand out what the pool holds and a
+    // caller waits no longer for its turn than the pool would have had it wait.
+    if (!(dataSource instanceof HikariConfig pool)) {
+      throw new IllegalStateException(
+          "The application datasource is a " + dataSource.getClass().getName() + ", not Hikari");
+    }
+    return new TenantBoundDataSource(
+        dataSource, pool.getMaximumPoolSize(), Duration.ofMillis(pool.getConnectionTimeout()));
   }
 }

@@ -1,4 +1,4 @@
-package dev.agentplane.execution.loop;
+package dev.agentplane.kit.tenancy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-class TenantFairBacklogTest {
+class TenantRoundRobinTest {
 
   @Test
   void aTenantWithAThousandRunsWaitingDelaysAnotherTenantsRunByOneTurnOnly() {
-    TenantFairBacklog<UUID> backlog = new TenantFairBacklog<UUID>(10_000);
+    TenantRoundRobin<UUID> backlog = new TenantRoundRobin<UUID>(10_000);
     List<UUID> noisy = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
       UUID run = UUID.randomUUID();
@@ -29,7 +29,7 @@ class TenantFairBacklogTest {
 
   @Test
   void eachTenantsRunsComeInTheOrderOfferedAndTheTenantsTakeTurns() {
-    TenantFairBacklog<UUID> backlog = new TenantFairBacklog<UUID>(100);
+    TenantRoundRobin<UUID> backlog = new TenantRoundRobin<UUID>(100);
     UUID a1 = UUID.randomUUID();
     UUID a2 = UUID.randomUUID();
     UUID a3 = UUID.randomUUID();
@@ -54,7 +54,7 @@ class TenantFairBacklogTest {
 
   @Test
   void refusesBeyondItsCapacityWhateverTheTenant() {
-    TenantFairBacklog<UUID> backlog = new TenantFairBacklog<UUID>(2);
+    TenantRoundRobin<UUID> backlog = new TenantRoundRobin<UUID>(2);
 
     assertThat(backlog.offer("a", UUID.randomUUID())).isTrue();
     assertThat(backlog.offer("b", UUID.randomUUID())).isTrue();
@@ -65,8 +65,28 @@ class TenantFairBacklogTest {
   }
 
   @Test
+  void anItemThatStopsWaitingLeavesItsLineAndATenantWithNoneLeftLosesItsTurn() {
+    TenantRoundRobin<UUID> backlog = new TenantRoundRobin<UUID>(10);
+    UUID a1 = UUID.randomUUID();
+    UUID b1 = UUID.randomUUID();
+    UUID a2 = UUID.randomUUID();
+    backlog.offer("a", a1);
+    backlog.offer("b", b1);
+    backlog.offer("a", a2);
+
+    assertThat(backlog.remove("b", b1)).isTrue();
+    assertThat(backlog.remove("b", b1)).isFalse();
+    assertThat(backlog.remove("a", b1)).isFalse();
+
+    assertThat(backlog.size()).isEqualTo(2);
+    assertThat(backlog.poll()).isEqualTo(a1);
+    assertThat(backlog.poll()).isEqualTo(a2);
+    assertThat(backlog.poll()).isNull();
+  }
+
+  @Test
   void anEmptyBacklogGivesNothingAndClearingEmptiesIt() {
-    TenantFairBacklog<UUID> backlog = new TenantFairBacklog<UUID>(10);
+    TenantRoundRobin<UUID> backlog = new TenantRoundRobin<UUID>(10);
     assertThat(backlog.poll()).isNull();
 
     backlog.offer("a", UUID.randomUUID());

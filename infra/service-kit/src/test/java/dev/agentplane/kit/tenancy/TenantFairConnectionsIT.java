@@ -1,0 +1,120 @@
+package dev.agentplane.kit.tenancy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.agentplane.testkit.RealInfrastructure;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The application datasource's connections, on the real pool and database, go to the tenants in
+ * turn: with the pool taken, a quiet tenant's caller waits for one connection of the noisy tenant's
+ * hundred, not for all of them; a caller out of patience gets the pool's timeout error; no
+ * connection's turn is lost on the way.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TenantFairConnectionsIT implements RealInfrastructure {
+
+  private static final int POOL = 2;
+  private static final long PATIENCE_MILLIS = 1000;
+
+  @Inject DataSource dataSource;
+
+  @Override
+  public Map<String, String> getProperties() {
+    Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
+    properties.put("datasources.default.maximum-pool-size", String.valueOf(POOL));
+    properties.put("datasources.default.minimum-idle", String.valueOf(POOL));
+    properties.put("datasources.default.connection-timeout", String.valueOf(PATIENCE_MILLIS));
+    return properties;
+  }
+
+  @Test
+  void withThePoolTakenAQuietTenantsCallerIsServedAfterOneOfTheNoisyTenantsNotAfterAll()
+      throws Exception {
+    TenantBoundDataSource fair = dataSource.unwrap(TenantBoundDataSource.class);
+    Connection held = TenantScope.call("noisy", this::open);
+    Connection stillHeld = TenantScope.call("noisy", this::open);
+    List<String> served = new CopyOnWriteArrayList<>();
+    List<Thread> callers = new CopyOnWriteArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      callers.add(caller("noisy", "noisy-" + i, served));
+      int waiting = i + 1;
+      await().atMost(Duration.ofSeconds(10)).until(() -> fair.waiting() == waiting);
+    }
+    callers.add(caller("quiet", "quiet", served));
+    await().atMost(Duration.ofSeconds(10)).until(() -> fair.waiting() == 6);
+
+    held.close();
+    for (Thread caller : callers) {
+      caller.join(Duration.ofSeconds(30));
+    }
+
+    assertThat(served)
+        .as("one connection handed from caller to caller, the tenants in turn")
+        .containsExactly("noisy-0", "quiet", "noisy-1", "noisy-2", "noisy-3", "noisy-4");
+    stillHeld.close();
+    assertThat(fair.free()).as("every connection's turn came back").isEqualTo(POOL);
+  }
+
+  @Test
+  void aCallerOutOfPatienceGetsTheTimeoutAndLeavesNoTurnBehind() throws Exception {
+    TenantBoundDataSource fair = dataSource.unwrap(TenantBoundDataSource.class);
+    Connection first = TenantScope.call("noisy", this::open);
+    Connection second = TenantScope.call("noisy", this::open);
+
+    assertThatThrownBy(() -> TenantScope.call("late", this::open))
+        .hasRootCauseInstanceOf(SQLTransientConnectionException.class)
+        .rootCause()
+        .hasMessageContaining("No connection came free within " + PATIENCE_MILLIS + " ms");
+    assertThat(fair.waiting()).isZero();
+
+    first.close();
+    first.close();
+    second.close();
+    assertThat(fair.free()).as("closing twice gives one turn back").isEqualTo(POOL);
+    try (Connection again = TenantScope.call("late", this::open);
+        ResultSet one = again.createStatement().executeQuery("SELECT 1")) {
+      assertThat(one.next()).isTrue();
+    }
+  }
+
+  private Thread caller(String tenant, String name, List<String> served) {
+    return Thread.ofVirtual()
+        .name(name)
+        .start(
+            () ->
+                TenantScope.run(
+                    tenant,
+                    () -> {
+                      try (Connection connection = open()) {
+                        served.add(name);
+                      } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    }));
+  }
+
+  private Connection open() {
+    try {
+      return dataSource.unwrap(TenantBoundDataSource.class).getConnection();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
