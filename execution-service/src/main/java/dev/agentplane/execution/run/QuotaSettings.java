@@ -19,6 +19,9 @@ import java.util.Map;
  * @param intakesInFlightPerPrincipal run requests of one principal being accepted at once on an
  *     instance ({@link IntakeAdmission}); beyond: 429
  * @param intakesInFlightPerTenant the same for a tenant's principals together
+ * @param fullQueueRemembered how long intake remembers that a tenant's queued runs reached their
+ *     quota, refusing the tenant's next requests at once rather than in a database transaction each
+ *     (a run starting elsewhere meanwhile is not seen until then); 0 turns it off
  * @param queuedRunsOf per-tenant overrides of {@code queuedRunsPerTenant}, by tenant id (a tenant
  *     on a larger tier, or one that parks thousands of runs for approval on purpose)
  */
@@ -29,6 +32,7 @@ public record QuotaSettings(
     @Bindable(defaultValue = "5s") Duration retryAfter,
     @Bindable(defaultValue = "16") int intakesInFlightPerPrincipal,
     @Bindable(defaultValue = "24") int intakesInFlightPerTenant,
+    @Bindable(defaultValue = "500ms") Duration fullQueueRemembered,
     Map<String, Integer> queuedRunsOf) {
 
   public QuotaSettings {

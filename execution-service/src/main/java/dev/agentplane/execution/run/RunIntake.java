@@ -103,6 +103,10 @@ public class RunIntake {
         return replay(earlier.get(), caller, fingerprint);
       }
     }
+    if (parent == null) {
+      // After the idempotency lookup: a retry of an accepted request still gets its 202.
+      quotas.refuseIfKnownFull(caller.tenantId());
+    }
     AgentSnapshot snapshot = resolve(caller.tenantId(), command);
     List<FieldError> invalid =
         TenantSchemas.violations(snapshot.spec().path("inputSchema"), command.input(), "/input");

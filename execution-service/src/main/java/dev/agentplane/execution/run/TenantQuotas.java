@@ -5,8 +5,10 @@ import io.micronaut.data.jdbc.runtime.JdbcOperations;
 import io.micronaut.transaction.annotation.ReadOnly;
 import jakarta.inject.Singleton;
 import java.sql.ResultSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-tenant quotas ({@link QuotaSettings}): queued runs, checked at intake, and running top-level
@@ -19,6 +21,12 @@ import java.util.UUID;
  * version waited for the lock in both places; the waiting intakes and claims of a flooding tenant
  * then held database connections and worker slots, and stalled every other tenant (the
  * noisy-neighbour benchmark: the quiet tenant's runs waited 20 s for their first step).
+ *
+ * <p>A tenant found at its queued quota is remembered for {@code full-queue-remembered}, and its
+ * requests meanwhile are refused before they take a connection ({@link #refuseIfKnownFull}): each
+ * refusal otherwise inserted a run, counted up to a thousand rows and rolled back, and a flooding
+ * tenant's refusals took the database time and the cores every other tenant's intake and steps
+ * need.
  */
 @Singleton
 public class TenantQuotas {
@@ -28,10 +36,30 @@ public class TenantQuotas {
 
   private final JdbcOperations jdbc;
   private final QuotaSettings settings;
+  // Per tenant, until when (System.nanoTime) its queued quota is taken as full.
+  private final Map<String, Long> fullUntil = new ConcurrentHashMap<>();
 
   TenantQuotas(JdbcOperations jdbc, QuotaSettings settings) {
     this.jdbc = jdbc;
     this.settings = settings;
+  }
+
+  /**
+   * Refuses a request of {@code tenantId} when its queued runs were found at their quota less than
+   * {@code full-queue-remembered} ago; nothing else is done.
+   *
+   * @throws TooManyRequestsException while the tenant is remembered as full
+   */
+  public void refuseIfKnownFull(String tenantId) {
+    Long until = fullUntil.get(tenantId);
+    if (until == null) {
+      return;
+    }
+    if (System.nanoTime() - until >= 0) {
+      fullUntil.remove(tenantId, until);
+      return;
+    }
+    throw queuedQuotaReached(settings.queuedRunsOf(tenantId));
   }
 
   /**
@@ -61,13 +89,21 @@ public class TenantQuotas {
               }
             });
     if (queued > quota) {
-      throw new TooManyRequestsException(
-          "queued-runs-quota",
-          "The tenant already has "
-              + quota
-              + " runs waiting for a worker, its quota; retry once some have started",
-          settings.retryAfter());
+      long remembered = settings.fullQueueRemembered().toNanos();
+      if (remembered > 0) {
+        fullUntil.put(tenantId, System.nanoTime() + remembered);
+      }
+      throw queuedQuotaReached(quota);
     }
+  }
+
+  private TooManyRequestsException queuedQuotaReached(int quota) {
+    return new TooManyRequestsException(
+        "queued-runs-quota",
+        "The tenant already has "
+            + quota
+            + " runs waiting for a worker, its quota; retry once some have started",
+        settings.retryAfter());
   }
 
   /** The running quota, 0 when off; the claim's own SQL compares against it. */

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class IntakeAdmissionTest {
 
   private final IntakeAdmission admission =
-      new IntakeAdmission(new QuotaSettings(1000, 32, Duration.ofSeconds(5), 2, 3, Map.of()));
+      new IntakeAdmission(
+          new QuotaSettings(1000, 32, Duration.ofSeconds(5), 2, 3, Duration.ZERO, Map.of()));
 
   @Test
   void aPrincipalBeyondItsCapIsRefusedWhileAColleagueStillGetsTheTenantsRest() {

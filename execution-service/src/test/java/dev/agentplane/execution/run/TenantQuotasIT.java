@@ -2,6 +2,7 @@ package dev.agentplane.execution.run;
 
 import static dev.agentplane.execution.support.AgentSpecs.answering;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.TestInstance;
  * Per-tenant quotas on the real database: one running top-level run and three queued runs per
  * tenant here. A tenant over its queued quota gets a 429 with nothing written; the runs its running
  * quota holds back start one after another as the previous one stops; another tenant is not held
- * back by any of it.
+ * back by any of it. A tenant found full is refused without a look at the database for a while.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -28,6 +29,8 @@ class TenantQuotasIT extends ExecutionTestSupport {
 
   private static final Duration OVERLAP_TOLERANCE = Duration.ofMillis(100);
   private static final Duration HANDOFF_WITHIN = Duration.ofSeconds(5);
+  // Well under the napper's 1.5 s per run, so a tenant whose queue drained is admitted again.
+  private static final Duration REMEMBERED = Duration.ofMillis(1200);
   // A tenant on a larger tier: its queued-runs quota is overridden to 5.
   private static final String ROOMY = newTenant();
 
@@ -41,7 +44,9 @@ class TenantQuotasIT extends ExecutionTestSupport {
         "agentplane.execution.quotas.retry-after",
         "7s",
         "agentplane.execution.quotas.queued-runs-of." + ROOMY,
-        "5");
+        "5",
+        "agentplane.execution.quotas.full-queue-remembered",
+        REMEMBERED.toMillis() + "ms");
   }
 
   @Test
@@ -112,6 +117,53 @@ class TenantQuotasIT extends ExecutionTestSupport {
     assertThat(refused.problemSlug()).isEqualTo("queued-runs-quota");
     assertThat(listedIds(token, "limit=100")).hasSize(6);
     for (JsonNode run : queued) {
+      runs().awaitEnd(token, run, Duration.ofSeconds(60));
+    }
+  }
+
+  @Test
+  void aTenantFoundAtItsQueuedQuotaIsRefusedWithoutALookUntilThatIsNoLongerRemembered() {
+    String busy = newTenant();
+    registry.activeNapper(busy);
+    String token = operator(busy);
+    JsonNode first = start(token, "{\"agent\":\"napper\",\"input\":{}}");
+    runs().awaitStatus(token, first, "running", Duration.ofSeconds(20));
+    List<JsonNode> queued = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      queued.add(start(token, "{\"agent\":\"napper\",\"input\":{}}"));
+    }
+    Reply counted = api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}");
+    long countedAt = System.nanoTime();
+    assertThat(counted.status()).as(counted.raw()).isEqualTo(429);
+
+    Reply cancelled =
+        api().post(path(queued.get(2)) + "/cancel", token, "{\"reason\":\"room for another\"}");
+    assertThat(cancelled.status()).as(cancelled.raw()).isIn(200, 202);
+    runs().awaitStatus(token, queued.get(2), "cancelled", Duration.ofSeconds(10));
+    Reply remembered = api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}");
+    long rememberedAt = System.nanoTime();
+
+    assertThat(Duration.ofNanos(rememberedAt - countedAt))
+        .as("the second request came while the refusal was still remembered")
+        .isLessThan(REMEMBERED);
+    assertThat(remembered.status())
+        .as("a place came free, but the tenant is still remembered as full: " + remembered.raw())
+        .isEqualTo(429);
+    assertThat(remembered.problemSlug()).isEqualTo("queued-runs-quota");
+    assertThat(remembered.header("Retry-After")).contains("7");
+    Reply admitted =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () -> api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}"),
+                reply -> reply.status() != 429);
+    assertThat(admitted.status()).as(admitted.raw()).isEqualTo(202);
+    // The refusal was remembered a little before its answer was read here.
+    assertThat(Duration.ofNanos(System.nanoTime() - countedAt))
+        .as("admitted again only once the refusal was no longer remembered")
+        .isGreaterThanOrEqualTo(REMEMBERED.minusMillis(100));
+    for (JsonNode run : List.of(first, queued.get(0), queued.get(1), admitted.body())) {
       runs().awaitEnd(token, run, Duration.ofSeconds(60));
     }
   }
