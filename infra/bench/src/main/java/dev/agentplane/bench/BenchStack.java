@@ -194,6 +194,8 @@ public final class BenchStack implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     List<String> options = new ArrayList<>(SERVICE_JVM);
+    // Deep enough to reach the application frame under a framework's call chain.
+    options.add("-XX:FlightRecorderOptions=stackdepth=512");
     options.add(
         "-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
             + recordings.resolve(service + ".jfr"));

@@ -101,7 +101,7 @@ public final class NoisyNeighbourScenario implements Scenario {
     RunLoad aloneLoad = quietLoad(stack, quiet).submit(QUIET_RATE, alone);
     ProcessCpu.Sample afterAlone = cpu.sample();
     ledger.awaitFinished(aloneLoad.accepted().keySet(), DRAIN);
-    QuietRuns baseline = QuietRuns.read(ledger, aloneLoad);
+    QuietRuns baseline = QuietRuns.read(ledger, aloneLoad, Long.MAX_VALUE);
     report.cpu(
         "B alone", "run", afterAlone.millisPerOperation(beforeAlone, aloneLoad.accepted().size()));
 
@@ -124,6 +124,7 @@ public final class NoisyNeighbourScenario implements Scenario {
         new RunFlood(stack.gateway().uri(), noisy.admin(), EchoAgent.RUN_REQUEST)
             .submit(floodRuns, FLOOD_CLIENTS, longestFlood);
     double floodSubmitSeconds = (System.nanoTime() - floodStarted) / 1e9;
+    long floodSubmittedAt = FixedRate.epochMicros();
     System.out.printf(
         Locale.ROOT,
         "    A: %d requests answered in %.1f s: %s%n",
@@ -148,7 +149,7 @@ public final class NoisyNeighbourScenario implements Scenario {
     everyFloodRun.addAll(duringLoad.accepted().keySet());
     ledger.awaitFinished(everyFloodRun, DRAIN);
     ProcessCpu.Sample afterFlood = cpu.sample();
-    QuietRuns during = QuietRuns.read(ledger, duringLoad);
+    QuietRuns during = QuietRuns.read(ledger, duringLoad, floodSubmittedAt);
     long noisyUnfinished = ledger.awaitFinished(flood.accepted(), Duration.ZERO);
     report.cpu(
         "A's flood with B, until drained",
@@ -184,6 +185,23 @@ public final class NoisyNeighbourScenario implements Scenario {
             floodSeconds,
             floodSubmitSeconds,
             longestFlood.toSeconds()));
+    String byWhenDue =
+        String.format(
+            Locale.ROOT,
+            "while A's requests were being answered: %d runs, p50 %.1f ms, p99 %.1f ms; while"
+                + " A's accepted runs drained: %d runs, p50 %.1f ms, p99 %.1f ms",
+            during.earlyToFirstCheckpoint().getTotalCount(),
+            Percentiles.millis(during.earlyToFirstCheckpoint(), 50),
+            Percentiles.millis(during.earlyToFirstCheckpoint(), 99),
+            during.lateToFirstCheckpoint().getTotalCount(),
+            Percentiles.millis(during.lateToFirstCheckpoint(), 50),
+            Percentiles.millis(during.lateToFirstCheckpoint(), 99));
+    report.setting("B's stages alone", baseline.stages());
+    report.setting("B's stages during A's flood", during.stages());
+    report.setting("B start during A's flood, by when due", byWhenDue);
+    System.out.println("    B alone: " + baseline.stages());
+    System.out.println("    B during A's flood: " + during.stages());
+    System.out.println("    B during A's flood, by when due: " + byWhenDue);
     report.setting(
         "B runs measured",
         "alone "
@@ -257,16 +275,37 @@ public final class NoisyNeighbourScenario implements Scenario {
    *
    * @param toFirstCheckpoint microseconds from due to the first checkpoint's commit
    * @param toAccepted microseconds from due to the 202
+   * @param acceptedToClaim microseconds from the 202 to the claim (the run's {@code started_at})
+   * @param claimToFirstCheckpoint microseconds from the claim to the first checkpoint's commit
+   * @param earlyToFirstCheckpoint {@code toFirstCheckpoint} of the runs due before {@code splitAt}
+   * @param lateToFirstCheckpoint {@code toFirstCheckpoint} of the runs due from {@code splitAt} on
    * @param notStarted runs without a checkpoint when read, counted with their wait so far
    */
   private record QuietRuns(
-      RunLoad load, Histogram toFirstCheckpoint, Histogram toAccepted, long notStarted) {
+      RunLoad load,
+      Histogram toFirstCheckpoint,
+      Histogram toAccepted,
+      Histogram acceptedToClaim,
+      Histogram claimToFirstCheckpoint,
+      Histogram earlyToFirstCheckpoint,
+      Histogram lateToFirstCheckpoint,
+      long notStarted) {
 
-    static QuietRuns read(RunLedger ledger, RunLoad load) throws SQLException {
+    static QuietRuns read(RunLedger ledger, RunLoad load, long splitAtEpochMicros)
+        throws SQLException {
       Map<UUID, Long> firstCommits = ledger.firstCheckpointCommits(load.accepted().keySet());
+      Map<UUID, Long> claims = ledger.claims(load.accepted().keySet());
       long readAt = FixedRate.epochMicros();
-      Histogram toFirstCheckpoint = new Histogram(3);
-      Histogram toAccepted = new Histogram(3);
+      QuietRuns runs =
+          new QuietRuns(
+              load,
+              new Histogram(3),
+              new Histogram(3),
+              new Histogram(3),
+              new Histogram(3),
+              new Histogram(3),
+              new Histogram(3),
+              0);
       long notStarted = 0;
       for (Submitted run : load.accepted().values()) {
         Long committed = firstCommits.get(run.runId());
@@ -274,10 +313,48 @@ public final class NoisyNeighbourScenario implements Scenario {
           notStarted++;
         }
         long startedAt = committed == null ? readAt : committed;
-        toFirstCheckpoint.recordValue(Math.max(0, startedAt - run.dueEpochMicros()));
-        toAccepted.recordValue(Math.max(0, run.acceptedEpochMicros() - run.dueEpochMicros()));
+        long toFirstCheckpoint = Math.max(0, startedAt - run.dueEpochMicros());
+        runs.toFirstCheckpoint.recordValue(toFirstCheckpoint);
+        (run.dueEpochMicros() < splitAtEpochMicros
+                ? runs.earlyToFirstCheckpoint
+                : runs.lateToFirstCheckpoint)
+            .recordValue(toFirstCheckpoint);
+        runs.toAccepted.recordValue(Math.max(0, run.acceptedEpochMicros() - run.dueEpochMicros()));
+        Long claimed = claims.get(run.runId());
+        if (claimed != null) {
+          runs.acceptedToClaim.recordValue(Math.max(0, claimed - run.acceptedEpochMicros()));
+          if (committed != null) {
+            runs.claimToFirstCheckpoint.recordValue(Math.max(0, committed - claimed));
+          }
+        }
       }
-      return new QuietRuns(load, toFirstCheckpoint, toAccepted, notStarted);
+      return new QuietRuns(
+          load,
+          runs.toFirstCheckpoint,
+          runs.toAccepted,
+          runs.acceptedToClaim,
+          runs.claimToFirstCheckpoint,
+          runs.earlyToFirstCheckpoint,
+          runs.lateToFirstCheckpoint,
+          notStarted);
+    }
+
+    /** Where B's start latency went, stage by stage, p50 and p99 of each. */
+    String stages() {
+      return String.format(
+          Locale.ROOT,
+          "due → 202 %s; 202 → claimed %s; claimed → first checkpoint committed %s",
+          p50p99(toAccepted),
+          p50p99(acceptedToClaim),
+          p50p99(claimToFirstCheckpoint));
+    }
+
+    private static String p50p99(Histogram latencies) {
+      return String.format(
+          Locale.ROOT,
+          "p50 %.1f ms, p99 %.1f ms",
+          Percentiles.millis(latencies, 50),
+          Percentiles.millis(latencies, 99));
     }
   }
 }

@@ -138,6 +138,20 @@ public final class RunLedger {
     return commits;
   }
 
+  /**
+   * When each of {@code runs} was first claimed (wall clock, microseconds: {@code started_at}, the
+   * claim transaction's start); a run not claimed yet is absent.
+   */
+  public Map<UUID, Long> claims(Collection<UUID> runs) throws SQLException {
+    Map<UUID, Long> claims = new HashMap<>();
+    forEachCommit(
+        runs,
+        "SELECT id, (extract(epoch FROM started_at) * 1000000)::bigint FROM run"
+            + " WHERE id = ANY(?) AND started_at IS NOT NULL",
+        claims::put);
+    return claims;
+  }
+
   /** How many of {@code runs} ended in a status other than succeeded. */
   public long failed(Collection<UUID> runs) throws SQLException {
     long[] failed = {0};
