@@ -58,12 +58,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
     registry.activeAgent(quiet, "greeter", answering("hello"));
     String quietToken = operator(quiet);
 
-    JsonNode first = start(busyToken, "{\"agent\":\"napper\",\"input\":{}}");
-    runs().awaitStatus(busyToken, first, "running", Duration.ofSeconds(20));
-    List<JsonNode> accepted = new ArrayList<>(List.of(first));
-    for (int i = 0; i < 3; i++) {
-      accepted.add(start(busyToken, "{\"agent\":\"napper\",\"input\":{}}"));
-    }
+    List<JsonNode> accepted = oneRunningThenQueued(busyToken, 3);
     Reply refused = api().post("/v1/runs", busyToken, "{\"agent\":\"napper\",\"input\":{}}");
 
     assertThat(refused.status()).as(refused.raw()).isEqualTo(429);
@@ -104,19 +99,14 @@ class TenantQuotasIT extends ExecutionTestSupport {
   void aTenantsOwnQueuedQuotaOverridesTheDefault() {
     registry.activeNapper(ROOMY);
     String token = operator(ROOMY);
-    JsonNode first = start(token, "{\"agent\":\"napper\",\"input\":{}}");
-    runs().awaitStatus(token, first, "running", Duration.ofSeconds(20));
-    List<JsonNode> queued = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      queued.add(start(token, "{\"agent\":\"napper\",\"input\":{}}"));
-    }
+    List<JsonNode> accepted = oneRunningThenQueued(token, 5);
 
     Reply refused = api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}");
 
     assertThat(refused.status()).as(refused.raw()).isEqualTo(429);
     assertThat(refused.problemSlug()).isEqualTo("queued-runs-quota");
     assertThat(listedIds(token, "limit=100")).hasSize(6);
-    for (JsonNode run : queued) {
+    for (JsonNode run : accepted) {
       runs().awaitEnd(token, run, Duration.ofSeconds(60));
     }
   }
@@ -126,12 +116,9 @@ class TenantQuotasIT extends ExecutionTestSupport {
     String busy = newTenant();
     registry.activeNapper(busy);
     String token = operator(busy);
-    JsonNode first = start(token, "{\"agent\":\"napper\",\"input\":{}}");
-    runs().awaitStatus(token, first, "running", Duration.ofSeconds(20));
-    List<JsonNode> queued = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      queued.add(start(token, "{\"agent\":\"napper\",\"input\":{}}"));
-    }
+    List<JsonNode> started = oneRunningThenQueued(token, 3);
+    JsonNode first = started.get(0);
+    List<JsonNode> queued = started.subList(1, started.size());
     Reply counted = api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}");
     long countedAt = System.nanoTime();
     assertThat(counted.status()).as(counted.raw()).isEqualTo(429);
@@ -166,6 +153,19 @@ class TenantQuotasIT extends ExecutionTestSupport {
     for (JsonNode run : List.of(first, queued.get(0), queued.get(1), admitted.body())) {
       runs().awaitEnd(token, run, Duration.ofSeconds(60));
     }
+  }
+
+  /**
+   * Starts a napper, waits until it runs, then queues {@code queued} more behind it; all of them.
+   */
+  private List<JsonNode> oneRunningThenQueued(String token, int queued) {
+    JsonNode first = start(token, "{\"agent\":\"napper\",\"input\":{}}");
+    runs().awaitStatus(token, first, "running", Duration.ofSeconds(20));
+    List<JsonNode> started = new ArrayList<>(List.of(first));
+    for (int i = 0; i < queued; i++) {
+      started.add(start(token, "{\"agent\":\"napper\",\"input\":{}}"));
+    }
+    return started;
   }
 
   private static String path(JsonNode run) {
