@@ -22,15 +22,12 @@ import javax.sql.DataSource;
  * tenant row at all.
  *
  * <p>The pool's connections are handed out to the tenants in turn ({@link TenantFairPermits}, as
- * many permits as the pool has connections; work with no tenant in scope is one more line): the
- * pool's own queue is first come, first served, and a thread dump of the execution service during
- * the noisy-neighbour benchmark showed a hundred of the flooding tenant's intakes and claims
- * waiting in it, ahead of every other tenant's.
+ * many permits as the pool has connections; work with no tenant in scope goes first, and a few
+ * connections are kept for it): the pool's own queue is first come, first served, and a thread dump
+ * of the execution service during the noisy-neighbour benchmark showed a hundred of the flooding
+ * tenant's intakes and claims waiting in it, ahead of every other tenant's.
  */
 final class TenantBoundDataSource implements DataSource {
-
-  // The line of work with no tenant in scope (start-up, relays, group commits of many tenants).
-  private static final String NO_TENANT = "";
 
   private final DataSource pool;
   private final TenantFairPermits connections;
@@ -38,11 +35,12 @@ final class TenantBoundDataSource implements DataSource {
 
   /**
    * @param connections the pool's size
+   * @param reservedForAll connections only work with no tenant in scope may take
    * @param patience how long a caller waits for its turn, as the pool's own connection timeout
    */
-  TenantBoundDataSource(DataSource pool, int connections, Duration patience) {
+  TenantBoundDataSource(DataSource pool, int connections, int reservedForAll, Duration patience) {
     this.pool = pool;
-    this.connections = new TenantFairPermits(connections);
+    this.connections = new TenantFairPermits(connections, reservedForAll);
     this.patience = patience;
   }
 
@@ -79,7 +77,9 @@ final class TenantBoundDataSource implements DataSource {
   }
 
   private void awaitTurn() throws SQLException {
-    String tenant = TenantScope.current().orElse(NO_TENANT);
+    // No tenant in scope: work for all of them (a group commit of many tenants' steps), served
+    // first.
+    String tenant = TenantScope.current().orElse(null);
     boolean granted;
     try {
       granted = connections.acquire(tenant, patience);

@@ -1,6 +1,7 @@
 package dev.agentplane.kit.tenancy;
 
 import com.zaxxer.hikari.HikariConfig;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.BeanCreatedEvent;
 import io.micronaut.context.event.BeanCreatedEventListener;
 import io.micronaut.core.naming.NameResolver;
@@ -24,6 +25,17 @@ final class TenantBoundDataSourceInstaller
 
   static final String APPLICATION_DATASOURCE = "default";
 
+  private final int reservedForShared;
+
+  /**
+   * @param reservedForShared connections of the pool kept for work with no tenant in scope (the
+   *     execution service's two group-commit writers); at most the pool's size less one
+   */
+  TenantBoundDataSourceInstaller(
+      @Value("${agentplane.db.reserved-for-shared-work:2}") int reservedForShared) {
+    this.reservedForShared = reservedForShared;
+  }
+
   @Override
   public int getOrder() {
     return HIGHEST_PRECEDENCE;
@@ -44,7 +56,11 @@ final class TenantBoundDataSourceInstaller
       throw new IllegalStateException(
           "The application datasource is a " + dataSource.getClass().getName() + ", not Hikari");
     }
+    int size = pool.getMaximumPoolSize();
     return new TenantBoundDataSource(
-        dataSource, pool.getMaximumPoolSize(), Duration.ofMillis(pool.getConnectionTimeout()));
+        dataSource,
+        size,
+        Math.min(reservedForShared, size - 1),
+        Duration.ofMillis(pool.getConnectionTimeout()));
   }
 }

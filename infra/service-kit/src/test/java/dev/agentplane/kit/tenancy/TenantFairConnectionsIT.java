@@ -41,6 +41,8 @@ class TenantFairConnectionsIT implements RealInfrastructure {
     properties.put("datasources.default.maximum-pool-size", String.valueOf(POOL));
     properties.put("datasources.default.minimum-idle", String.valueOf(POOL));
     properties.put("datasources.default.connection-timeout", String.valueOf(PATIENCE_MILLIS));
+    // Every connection open to tenants here; what is kept for shared work is unit-tested.
+    properties.put("agentplane.db.reserved-for-shared-work", "0");
     return properties;
   }
 

@@ -36,6 +36,27 @@ class TenantFairPermitsTest {
   }
 
   @Test
+  void workForNoSingleTenantIsServedBeforeAnyTenantsTurn() throws Exception {
+    TenantFairPermits permits = new TenantFairPermits(1);
+    assertThat(permits.acquire("a", LONG)).isTrue();
+    List<String> served = new CopyOnWriteArrayList<>();
+    List<Thread> waiters = new CopyOnWriteArrayList<>();
+    String[][] arrivals = {{"a", "a1"}, {"b", "b1"}, {null, "all-1"}, {"a", "a2"}, {null, "all-2"}};
+    for (String[] arrival : arrivals) {
+      waiters.add(waiter(permits, arrival[0], arrival[1], served));
+      int waiting = waiters.size();
+      await().atMost(Duration.ofSeconds(10)).until(() -> permits.waiting() == waiting);
+    }
+
+    permits.release();
+    for (Thread waiter : waiters) {
+      waiter.join(LONG);
+    }
+
+    assertThat(served).containsExactly("all-1", "all-2", "a1", "b1", "a2");
+  }
+
+  @Test
   void aFreePermitIsTakenAtOnceAndNobodyWaitsWhileAnyIsFree() throws Exception {
     TenantFairPermits permits = new TenantFairPermits(2);
 
@@ -79,8 +100,33 @@ class TenantFairPermitsTest {
   }
 
   @Test
-  void needsAtLeastOnePermit() {
+  void permitsKeptForSharedWorkAreNeverTakenByATenant() throws Exception {
+    TenantFairPermits permits = new TenantFairPermits(3, 1);
+    assertThat(permits.acquire("a", Duration.ZERO)).isTrue();
+    assertThat(permits.acquire("b", Duration.ZERO)).isTrue();
+
+    assertThat(permits.acquire("a", Duration.ofMillis(20))).as("the last is kept").isFalse();
+    assertThat(permits.acquire(null, Duration.ZERO)).as("shared work takes it").isTrue();
+
+    List<String> served = new CopyOnWriteArrayList<>();
+    Thread tenant = waiter(permits, "a", "a1", served);
+    await().atMost(Duration.ofSeconds(10)).until(() -> permits.waiting() == 1);
+    permits.release();
+    assertThat(permits.waiting()).as("the kept permit came back, not one for tenants").isOne();
+    assertThat(permits.free()).isOne();
+    permits.release();
+    tenant.join(LONG);
+
+    assertThat(served).containsExactly("a1");
+    permits.release();
+    assertThat(permits.free()).isEqualTo(3);
+  }
+
+  @Test
+  void needsAtLeastOnePermitAndFewerKept() {
     assertThatThrownBy(() -> new TenantFairPermits(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TenantFairPermits(2, 2))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   /** A thread that takes a permit for {@code tenant}, notes {@code name} and gives it back. */
