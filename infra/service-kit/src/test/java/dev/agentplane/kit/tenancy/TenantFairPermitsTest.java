@@ -17,19 +17,11 @@ class TenantFairPermitsTest {
   @Test
   void waitersAreServedOneTenantAtATimeInTurnEachTenantsInTheOrderTheyCame() throws Exception {
     TenantFairPermits permits = new TenantFairPermits(1);
-    assertThat(permits.acquire("a", LONG)).isTrue();
-    List<String> served = new CopyOnWriteArrayList<>();
-    List<Thread> waiters = new CopyOnWriteArrayList<>();
-    for (String name : List.of("a1", "a2", "a3", "b1", "b2", "c1")) {
-      waiters.add(waiter(permits, name.substring(0, 1), name, served));
-      int waiting = waiters.size();
-      await().atMost(Duration.ofSeconds(10)).until(() -> permits.waiting() == waiting);
-    }
+    String[][] arrivals = {
+      {"a", "a1"}, {"a", "a2"}, {"a", "a3"}, {"b", "b1"}, {"b", "b2"}, {"c", "c1"}
+    };
 
-    permits.release();
-    for (Thread waiter : waiters) {
-      waiter.join(LONG);
-    }
+    List<String> served = servedOnceTheOnePermitComesBack(permits, arrivals);
 
     assertThat(served).containsExactly("a1", "b1", "c1", "a2", "b2", "a3");
     assertThat(permits.free()).isEqualTo(1);
@@ -38,20 +30,9 @@ class TenantFairPermitsTest {
   @Test
   void workForNoSingleTenantIsServedBeforeAnyTenantsTurn() throws Exception {
     TenantFairPermits permits = new TenantFairPermits(1);
-    assertThat(permits.acquire("a", LONG)).isTrue();
-    List<String> served = new CopyOnWriteArrayList<>();
-    List<Thread> waiters = new CopyOnWriteArrayList<>();
     String[][] arrivals = {{"a", "a1"}, {"b", "b1"}, {null, "all-1"}, {"a", "a2"}, {null, "all-2"}};
-    for (String[] arrival : arrivals) {
-      waiters.add(waiter(permits, arrival[0], arrival[1], served));
-      int waiting = waiters.size();
-      await().atMost(Duration.ofSeconds(10)).until(() -> permits.waiting() == waiting);
-    }
 
-    permits.release();
-    for (Thread waiter : waiters) {
-      waiter.join(LONG);
-    }
+    List<String> served = servedOnceTheOnePermitComesBack(permits, arrivals);
 
     assertThat(served).containsExactly("all-1", "all-2", "a1", "b1", "a2");
   }
@@ -127,6 +108,27 @@ class TenantFairPermitsTest {
     assertThatThrownBy(() -> new TenantFairPermits(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new TenantFairPermits(2, 2))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /**
+   * Takes the only permit, lines the arrivals ({tenant, name}) up one after another, gives the
+   * permit back, and answers the names in the order they were served.
+   */
+  private static List<String> servedOnceTheOnePermitComesBack(
+      TenantFairPermits permits, String[][] arrivals) throws InterruptedException {
+    assertThat(permits.acquire("first", LONG)).isTrue();
+    List<String> served = new CopyOnWriteArrayList<>();
+    List<Thread> waiters = new CopyOnWriteArrayList<>();
+    for (String[] arrival : arrivals) {
+      waiters.add(waiter(permits, arrival[0], arrival[1], served));
+      int waiting = waiters.size();
+      await().atMost(Duration.ofSeconds(10)).until(() -> permits.waiting() == waiting);
+    }
+    permits.release();
+    for (Thread waiter : waiters) {
+      waiter.join(LONG);
+    }
+    return served;
   }
 
   /** A thread that takes a permit for {@code tenant}, notes {@code name} and gives it back. */
