@@ -217,15 +217,7 @@ class CrashRecoveryIT {
   @Test
   void killedDuringAnIdempotentHttpCallTheCallIsRepeatedWithItsKeyAndTakesEffectOnce() {
     String tenant = newTenant();
-    registry.activeTool(tenant, "pay", ToolSpecs.payment(api.url("/payments"), true));
-    registry.activeAgent(
-        tenant,
-        "payer",
-        aScriptedAgent()
-            .tools("pay")
-            .calls("pay", "{'amount': 42, 'to': 'ACME'}")
-            .answers("'paid: {{tool.pay}}'")
-            .build());
+    registry.activePayer(tenant, api.url("/payments"));
     String token = operator(tenant);
     api.holdNext(1);
     try {

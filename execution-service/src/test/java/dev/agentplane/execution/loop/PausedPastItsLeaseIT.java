@@ -1,6 +1,5 @@
 package dev.agentplane.execution.loop;
 
-import static dev.agentplane.execution.support.ScriptedAgent.aScriptedAgent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,7 +8,6 @@ import dev.agentplane.contracts.Topics;
 import dev.agentplane.execution.support.RegistryFixture;
 import dev.agentplane.execution.support.RunClient;
 import dev.agentplane.execution.support.SharedRegistry;
-import dev.agentplane.execution.support.ToolSpecs;
 import dev.agentplane.testkit.ChildServices;
 import dev.agentplane.testkit.CountingToolServer;
 import dev.agentplane.testkit.CountingToolServer.Request;
@@ -83,15 +81,7 @@ class PausedPastItsLeaseIT {
   @Test
   void aWorkerFrozenPastItsLeaseWritesNothingOnceAwakeAndTheToolTakesEffectOnce() throws Exception {
     String tenant = "t-" + UUID.randomUUID();
-    registry.activeTool(tenant, "pay", ToolSpecs.payment(payments.url("/payments"), true));
-    registry.activeAgent(
-        tenant,
-        "payer",
-        aScriptedAgent()
-            .tools("pay")
-            .calls("pay", "{'amount': 42, 'to': 'ACME'}")
-            .answers("'paid: {{tool.pay}}'")
-            .build());
+    registry.activePayer(tenant, payments.url("/payments"));
     String token = tokens.user(tenant, "op-" + tenant.substring(2, 10), "operator");
     payments.holdNext(1);
     JsonNode run = client(instances.getFirst()).start(token, PAY);

@@ -40,6 +40,22 @@ public final class RegistryFixture {
   }
 
   /**
+   * An idempotent payment tool at {@code paymentsUrl} and an agent {@code payer} that pays 42 to
+   * ACME once and answers with the tool's result.
+   */
+  public void activePayer(String tenant, String paymentsUrl) {
+    activeTool(tenant, "pay", ToolSpecs.payment(paymentsUrl, true));
+    activeAgent(
+        tenant,
+        "payer",
+        ScriptedAgent.aScriptedAgent()
+            .tools("pay")
+            .calls("pay", "{'amount': 42, 'to': 'ACME'}")
+            .answers("'paid: {{tool.pay}}'")
+            .build());
+  }
+
+  /**
    * The builtin {@code sleep} tool and an agent {@code napper} that naps 1.5 s in it, then answers
    * "rested": a run that stays running long enough to watch.
    */

@@ -296,16 +296,12 @@ public final class NoisyNeighbourScenario implements Scenario {
       Map<UUID, Long> firstCommits = ledger.firstCheckpointCommits(load.accepted().keySet());
       Map<UUID, Long> claims = ledger.claims(load.accepted().keySet());
       long readAt = FixedRate.epochMicros();
-      QuietRuns runs =
-          new QuietRuns(
-              load,
-              new Histogram(3),
-              new Histogram(3),
-              new Histogram(3),
-              new Histogram(3),
-              new Histogram(3),
-              new Histogram(3),
-              0);
+      Histogram toFirstCheckpoint = new Histogram(3);
+      Histogram toAccepted = new Histogram(3);
+      Histogram acceptedToClaim = new Histogram(3);
+      Histogram claimToFirstCheckpoint = new Histogram(3);
+      Histogram early = new Histogram(3);
+      Histogram late = new Histogram(3);
       long notStarted = 0;
       for (Submitted run : load.accepted().values()) {
         Long committed = firstCommits.get(run.runId());
@@ -313,29 +309,26 @@ public final class NoisyNeighbourScenario implements Scenario {
           notStarted++;
         }
         long startedAt = committed == null ? readAt : committed;
-        long toFirstCheckpoint = Math.max(0, startedAt - run.dueEpochMicros());
-        runs.toFirstCheckpoint.recordValue(toFirstCheckpoint);
-        (run.dueEpochMicros() < splitAtEpochMicros
-                ? runs.earlyToFirstCheckpoint
-                : runs.lateToFirstCheckpoint)
-            .recordValue(toFirstCheckpoint);
-        runs.toAccepted.recordValue(Math.max(0, run.acceptedEpochMicros() - run.dueEpochMicros()));
+        long toStart = Math.max(0, startedAt - run.dueEpochMicros());
+        toFirstCheckpoint.recordValue(toStart);
+        (run.dueEpochMicros() < splitAtEpochMicros ? early : late).recordValue(toStart);
+        toAccepted.recordValue(Math.max(0, run.acceptedEpochMicros() - run.dueEpochMicros()));
         Long claimed = claims.get(run.runId());
         if (claimed != null) {
-          runs.acceptedToClaim.recordValue(Math.max(0, claimed - run.acceptedEpochMicros()));
+          acceptedToClaim.recordValue(Math.max(0, claimed - run.acceptedEpochMicros()));
           if (committed != null) {
-            runs.claimToFirstCheckpoint.recordValue(Math.max(0, committed - claimed));
+            claimToFirstCheckpoint.recordValue(Math.max(0, committed - claimed));
           }
         }
       }
       return new QuietRuns(
           load,
-          runs.toFirstCheckpoint,
-          runs.toAccepted,
-          runs.acceptedToClaim,
-          runs.claimToFirstCheckpoint,
-          runs.earlyToFirstCheckpoint,
-          runs.lateToFirstCheckpoint,
+          toFirstCheckpoint,
+          toAccepted,
+          acceptedToClaim,
+          claimToFirstCheckpoint,
+          early,
+          late,
           notStarted);
     }
 
