@@ -185,7 +185,7 @@ class LeaseFencingIT extends ExecutionTestSupport {
           lease(journal.claim(tenant, runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a"));
     }
     leases.add(20, stale);
-    double largestBatchBefore = largestBatch();
+    Batches before = batches();
 
     Map<Lease, Throwable> outcomes = commitAtOnce(leases, LeaseFencingIT::aStep);
 
@@ -193,7 +193,11 @@ class LeaseFencingIT extends ExecutionTestSupport {
     assertThat(outcomes).hasSize(40).containsOnlyKeys(leases);
     assertThat(outcomes.entrySet().stream().filter(e -> e.getKey() != stale))
         .allSatisfy(e -> assertThat(e.getValue()).isNull());
-    assertThat(largestBatch()).isGreaterThan(Math.max(1, largestBatchBefore));
+    Batches during = batches().since(before);
+    assertThat(during.commits()).as("every commit went through a group commit").isEqualTo(40);
+    assertThat(during.transactions())
+        .as("commits arriving together shared transactions")
+        .isLessThan(during.commits());
     assertThat(runRow(staleRun)).isEqualTo(atTakeOver);
     assertThat(count("SELECT count(*) FROM run_event WHERE run_id = ?", staleRun)).isZero();
     for (Lease held : leases) {
@@ -326,10 +330,18 @@ class LeaseFencingIT extends ExecutionTestSupport {
   // Stands for "no failure" where a concurrent map takes no nulls.
   private static final Throwable NONE = new Throwable("none");
 
-  private double largestBatch() {
+  /** Group-commit transactions written so far, and the step commits they carried. */
+  private record Batches(long transactions, long commits) {
+
+    Batches since(Batches earlier) {
+      return new Batches(transactions - earlier.transactions, commits - earlier.commits);
+    }
+  }
+
+  private Batches batches() {
     return Optional.ofNullable(meters.find(GroupCommit.BATCH_METRIC).summary())
-        .map(summary -> summary.takeSnapshot().max())
-        .orElse(0.0);
+        .map(summary -> new Batches(summary.count(), Math.round(summary.totalAmount())))
+        .orElse(new Batches(0, 0));
   }
 
   /** Waits for the short lease to lapse and claims the run as {@code owner}. */
