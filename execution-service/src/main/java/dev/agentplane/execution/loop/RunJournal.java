@@ -133,15 +133,16 @@ public class RunJournal {
 
   private Claim tryClaimInScope(UUID runId, String owner, Duration leaseDuration) {
     int runningQuota = quotas.runningQuota();
-    return transactions.executeWrite(
-        status -> {
-          TenantQuotas.QuotaLock lock = quotas.tryLockRunningQuota(runId);
-          if (lock.contended()) {
-            return new Claim(Optional.empty(), true, null);
-          }
-          Optional<Run> claimed =
-              jdbc.prepareStatement(
-                  """
+    Claim claim =
+        transactions.executeWrite(
+            status -> {
+              TenantQuotas.QuotaLock lock = quotas.tryLockRunningQuota(runId);
+              if (lock.contended()) {
+                return new Claim(Optional.empty(), true, null);
+              }
+              Optional<Run> claimed =
+                  jdbc.prepareStatement(
+                      """
                   UPDATE run SET epoch = epoch + 1, lease_owner = ?,
                       lease_expires_at = now() + make_interval(secs => ?), status = 'running',
                       started_at = coalesce(started_at, now()),
@@ -159,21 +160,28 @@ public class RunJournal {
                               LIMIT ?) AS capped))
                   RETURNING
                   """
-                      + RunRepository.COLUMNS,
-                  statement -> {
-                    statement.setString(1, owner);
-                    statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
-                    statement.setObject(3, runId);
-                    statement.setInt(4, runningQuota);
-                    statement.setInt(5, runningQuota);
-                    statement.setInt(6, runningQuota);
-                    return RunRepository.rows(statement.executeQuery()).stream().findFirst();
-                  });
-          // A queued top-level run that is not claimed, its lock held: the quota was full (or
-          // another instance claimed it a moment ago, which a later offer finds out).
-          boolean held = claimed.isEmpty() && lock.queuedTopLevel();
-          return new Claim(claimed, false, held ? lock.tenantId() : null);
-        });
+                          + RunRepository.COLUMNS,
+                      statement -> {
+                        statement.setString(1, owner);
+                        statement.setDouble(2, leaseDuration.toMillis() / 1000.0);
+                        statement.setObject(3, runId);
+                        statement.setInt(4, runningQuota);
+                        statement.setInt(5, runningQuota);
+                        statement.setInt(6, runningQuota);
+                        return RunRepository.rows(statement.executeQuery()).stream().findFirst();
+                      });
+              // A queued top-level run that is not claimed, its lock held: the quota was full (or
+              // another instance claimed it a moment ago, which a later offer finds out).
+              boolean held = claimed.isEmpty() && lock.queuedTopLevel();
+              return new Claim(claimed, false, held ? lock.tenantId() : null);
+            });
+    claim
+        .run()
+        .filter(run -> run.parentRunId() == null)
+        // Committed: the tenant's queue may have one run fewer (a re-claim after a lost lease
+        // only costs a count), so an intake waiting for room may count again.
+        .ifPresent(run -> quotas.roomMade(run.tenantId()));
+    return claim;
   }
 
   /**

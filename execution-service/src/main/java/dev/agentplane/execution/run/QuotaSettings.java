@@ -9,19 +9,25 @@ import java.util.Map;
  * Per-tenant quotas ({@code agentplane.execution.quotas.*}), so that one tenant's burst cannot take
  * every worker or fill the queue ahead of everyone else. 0 turns a quota off.
  *
- * @param queuedRunsPerTenant runs of a tenant waiting for a worker at most; intake answers 429 with
- *     {@code Retry-After} beyond it (a Kafka run request beyond it is dead-lettered with the
- *     reason)
+ * @param queuedRunsPerTenant runs of a tenant waiting for a worker at most; an HTTP request beyond
+ *     it waits for room up to {@code intakePatience}, then gets 429 with {@code Retry-After} (a
+ *     Kafka run request beyond it is dead-lettered with the reason)
  * @param runningRunsPerTenant top-level runs of a tenant executing at once, across instances; more
  *     wait queued and start as the tenant's running runs stop. Child runs (agent-typed tools) are
  *     not counted: their parent already is, and counting them could starve a parent of its child
  * @param retryAfter the {@code Retry-After} a 429 suggests
  * @param intakesInFlightPerPrincipal run requests of one principal being accepted at once on an
- *     instance ({@link IntakeAdmission}); beyond: 429
+ *     instance ({@link IntakeAdmission}); beyond, a request waits its turn
  * @param intakesInFlightPerTenant the same for a tenant's principals together
  * @param fullQueueRemembered how long intake remembers that a tenant's queued runs reached their
- *     quota, refusing the tenant's next requests at once rather than in a database transaction each
- *     (a run starting elsewhere meanwhile is not seen until then); 0 turns it off
+ *     quota: the tenant's next requests wait for room without a database transaction each, and one
+ *     of them counts again when a run of the tenant starts on this instance, or once this long has
+ *     passed (a run starting on another instance is seen then); 0 turns it off
+ * @param intakePatience how long an HTTP run request waits for its turn at the in-flight caps and
+ *     for room in its tenant's queue before its 429 (a request's {@code Prefer: wait=N} shortens
+ *     it); Kafka run requests and agent-typed tools never wait
+ * @param intakesWaitingPerTenant requests of one principal, or of one tenant, waiting for their
+ *     turn at most; beyond: 429 at once
  * @param queuedRunsOf per-tenant overrides of {@code queuedRunsPerTenant}, by tenant id (a tenant
  *     on a larger tier, or one that parks thousands of runs for approval on purpose)
  */
@@ -33,6 +39,8 @@ public record QuotaSettings(
     @Bindable(defaultValue = "16") int intakesInFlightPerPrincipal,
     @Bindable(defaultValue = "24") int intakesInFlightPerTenant,
     @Bindable(defaultValue = "500ms") Duration fullQueueRemembered,
+    @Bindable(defaultValue = "2s") Duration intakePatience,
+    @Bindable(defaultValue = "256") int intakesWaitingPerTenant,
     Map<String, Integer> queuedRunsOf) {
 
   public QuotaSettings {

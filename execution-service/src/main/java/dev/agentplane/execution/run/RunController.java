@@ -8,6 +8,7 @@ import dev.agentplane.kit.json.JsonRequestBody;
 import dev.agentplane.kit.security.Role;
 import dev.agentplane.kit.security.TenantPrincipal;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -44,24 +45,28 @@ class RunController {
   private final RunCancellation cancellation;
   private final RunResumption resumption;
   private final RunForking forking;
+  private final QuotaSettings quotas;
 
   RunController(
       RunIntake intake,
       RunQueries queries,
       RunCancellation cancellation,
       RunResumption resumption,
-      RunForking forking) {
+      RunForking forking,
+      QuotaSettings quotas) {
     this.intake = intake;
     this.queries = queries;
     this.cancellation = cancellation;
     this.resumption = resumption;
     this.forking = forking;
+    this.quotas = quotas;
   }
 
   @Post("/v1/runs")
   @Consumes(MediaType.APPLICATION_JSON)
-  HttpResponse<RunView> start(TenantPrincipal principal, @Body String body) {
-    Accepted accepted = intake.accept(principal, RunCommand.read(body), null);
+  HttpResponse<RunView> start(TenantPrincipal principal, HttpHeaders headers, @Body String body) {
+    Duration patience = PreferWait.patience(headers.getAll("Prefer"), quotas.intakePatience());
+    Accepted accepted = intake.accept(principal, RunCommand.read(body), null, patience);
     RunView view = RunView.of(accepted.run());
     return HttpResponse.accepted(URI.create(view.links().self()))
         .body(view)

@@ -22,9 +22,11 @@ import dev.agentplane.kit.security.TenantPrincipal;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -72,28 +74,32 @@ public class RunIntake {
   }
 
   /**
-   * Accepts a run for {@code caller}.
+   * Accepts a run for {@code caller}, waiting up to {@code patience} for its turn at the in-flight
+   * caps ({@link IntakeAdmission}) and for room in its tenant's queue ({@link TenantQuotas}).
    *
    * @throws ForbiddenException when the caller may not start a run of that mode
    * @throws ConflictException when the idempotency key was used for another request, or the agent
    *     cannot run in that mode
    * @throws ValidationFailedException when the agent does not exist or the input does not match
-   * @throws TooManyRequestsException when the tenant has its quota of queued runs ({@link
-   *     TenantQuotas}), or the caller or its tenant has its cap of requests in flight ({@link
-   *     IntakeAdmission}); nothing is written
+   * @throws TooManyRequestsException when the tenant still has its quota of queued runs, or the
+   *     caller or its tenant its cap of requests in flight, once {@code patience} has passed;
+   *     nothing is written
    */
-  public Accepted accept(TenantPrincipal caller, RunCommand command, Parent parent) {
+  public Accepted accept(
+      TenantPrincipal caller, RunCommand command, Parent parent, Duration patience) {
     RunAccess.mayStart(caller, command.mode());
     if (parent != null) {
       // A child run is its parent's tool call, made by a worker: never refused for the crowd.
-      return acceptAdmitted(caller, command, parent);
+      return acceptAdmitted(caller, command, parent, System.nanoTime());
     }
-    try (IntakeAdmission.Admitted admitted = admission.admit(caller)) {
-      return acceptAdmitted(caller, command, null);
+    long deadline = System.nanoTime() + patience.toNanos();
+    try (IntakeAdmission.Admitted admitted = admission.admit(caller, deadline)) {
+      return acceptAdmitted(caller, command, null, deadline);
     }
   }
 
-  private Accepted acceptAdmitted(TenantPrincipal caller, RunCommand command, Parent parent) {
+  private Accepted acceptAdmitted(
+      TenantPrincipal caller, RunCommand command, Parent parent, long deadline) {
     String fingerprint = command.fingerprint();
     if (command.idempotencyKey() != null) {
       var earlier =
@@ -103,10 +109,6 @@ public class RunIntake {
         return replay(earlier.get(), caller, fingerprint);
       }
     }
-    if (parent == null) {
-      // After the idempotency lookup: a retry of an accepted request still gets its 202.
-      quotas.refuseIfKnownFull(caller.tenantId());
-    }
     AgentSnapshot snapshot = resolve(caller.tenantId(), command);
     List<FieldError> invalid =
         TenantSchemas.violations(snapshot.spec().path("inputSchema"), command.input(), "/input");
@@ -114,27 +116,44 @@ public class RunIntake {
       throw new ValidationFailedException(
           "The input does not match the agent's inputSchema", invalid);
     }
-    Run run = newRun(caller, command, parent, snapshot, fingerprint);
-    Accepted outcome = write(run, caller, command, fingerprint);
-    if (!outcome.replayed()) {
-      dispatch.offerLocally(run.tenantId(), run.id());
+    while (true) {
+      if (parent == null) {
+        // After the idempotency lookup, so that a retry of an accepted request still gets its
+        // 202; after the checks, so that a request given its turn to count does count.
+        quotas.awaitRoom(caller.tenantId(), deadline);
+      }
+      Run run = newRun(caller, command, parent, snapshot, fingerprint);
+      Optional<Accepted> outcome = write(run, caller, command, fingerprint);
+      if (outcome.isPresent()) {
+        if (!outcome.get().replayed()) {
+          dispatch.offerLocally(run.tenantId(), run.id());
+        }
+        return outcome.get();
+      }
+      if (parent != null || !quotas.remembersFullQueues() || System.nanoTime() - deadline >= 0) {
+        throw quotas.queuedQuotaReached(caller.tenantId());
+      }
     }
-    return outcome;
   }
 
-  private Accepted write(Run run, TenantPrincipal caller, RunCommand command, String fingerprint) {
+  /** The run written, or empty when its tenant's queue was full (nothing written). */
+  private Optional<Accepted> write(
+      Run run, TenantPrincipal caller, RunCommand command, String fingerprint) {
     return transactions.executeWrite(
         status -> {
           if (!runs.insert(run)) {
             Run earlier =
                 runs.findByIdempotencyKey(caller.tenantId(), command.idempotencyKey())
                     .orElseThrow();
-            return replay(earlier, caller, fingerprint);
+            return Optional.of(replay(earlier, caller, fingerprint));
           }
-          quotas.admitQueued(run.tenantId());
+          if (!quotas.admitQueued(run.tenantId())) {
+            status.setRollbackOnly();
+            return Optional.empty();
+          }
           events.append(List.of(queued(run)));
           dispatch.enqueue(run, RunDispatch.requesterOf(caller));
-          return new Accepted(run, false);
+          return Optional.of(new Accepted(run, false));
         });
   }
 

@@ -11,6 +11,7 @@ import dev.agentplane.kit.problem.TooManyRequestsException;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;
+import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -67,7 +68,9 @@ class RunRequestListener {
             intake.accept(
                 RunIntake.principalOf(request.tenantId(), request.requestedBy()),
                 RunCommand.of(request),
-                null);
+                null,
+                // A consumer waiting for room would stall the partition like a retry in place.
+                Duration.ZERO);
           } catch (ProblemException refused) {
             // Over quota is not retried in place: the partition would stall every other tenant's
             // requests behind this tenant's backlog.

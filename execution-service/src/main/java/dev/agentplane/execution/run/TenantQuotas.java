@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Per-tenant quotas ({@link QuotaSettings}): queued runs, checked at intake, and running top-level
@@ -22,11 +25,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * then held database connections and worker slots, and stalled every other tenant (the
  * noisy-neighbour benchmark: the quiet tenant's runs waited 20 s for their first step).
  *
- * <p>A tenant found at its queued quota is remembered for {@code full-queue-remembered}, and its
- * requests meanwhile are refused before they take a connection ({@link #refuseIfKnownFull}): each
- * refusal otherwise inserted a run, counted up to a thousand rows and rolled back, and a flooding
- * tenant's refusals took the database time and the cores every other tenant's intake and steps
- * need.
+ * <p>A tenant found at its queued quota is remembered as full, and its requests meanwhile wait for
+ * room before they take a connection ({@link #awaitRoom}): each refusal otherwise inserted a run,
+ * counted up to a thousand rows and rolled back, and a flooding tenant's refusals took the database
+ * time and the cores every other tenant's intake and steps need. One waiting request counts again
+ * when a run of the tenant starts on this instance ({@link #roomMade}) or when {@code
+ * full-queue-remembered} has passed (a run started by another instance), and each request admitted
+ * so lets the next one count; the others wait until their patience runs out.
  */
 @Singleton
 public class TenantQuotas {
@@ -36,8 +41,7 @@ public class TenantQuotas {
 
   private final JdbcOperations jdbc;
   private final QuotaSettings settings;
-  // Per tenant, until when (System.nanoTime) its queued quota is taken as full.
-  private final Map<String, Long> fullUntil = new ConcurrentHashMap<>();
+  private final Map<String, KnownFull> knownFull = new ConcurrentHashMap<>();
 
   TenantQuotas(JdbcOperations jdbc, QuotaSettings settings) {
     this.jdbc = jdbc;
@@ -45,34 +49,28 @@ public class TenantQuotas {
   }
 
   /**
-   * Refuses a request of {@code tenantId} when its queued runs were found at their quota less than
-   * {@code full-queue-remembered} ago; nothing else is done.
+   * Returns when a request of {@code tenantId} may count the tenant's queued runs: at once unless
+   * the tenant was found at its queued quota; else when it is this request's turn to count again,
+   * waiting until {@code deadlineNanos} ({@link System#nanoTime}) at most.
    *
-   * @throws TooManyRequestsException while the tenant is remembered as full
+   * @throws TooManyRequestsException when the tenant is still remembered as full at the deadline
    */
-  public void refuseIfKnownFull(String tenantId) {
-    Long until = fullUntil.get(tenantId);
-    if (until == null) {
-      return;
+  public void awaitRoom(String tenantId, long deadlineNanos) {
+    KnownFull state = knownFull.get(tenantId);
+    if (state != null && !state.awaitTurnToCount(deadlineNanos)) {
+      throw queuedQuotaReached(settings.queuedRunsOf(tenantId));
     }
-    if (System.nanoTime() - until >= 0) {
-      fullUntil.remove(tenantId, until);
-      return;
-    }
-    throw queuedQuotaReached(settings.queuedRunsOf(tenantId));
   }
 
   /**
-   * In the transaction that has just inserted a queued run of {@code tenantId}: refuses it when the
-   * tenant has more queued runs than its quota, counting this one (the transaction then rolls
-   * back).
-   *
-   * @throws TooManyRequestsException over the quota
+   * In the transaction that has just inserted a queued run of {@code tenantId}: whether the tenant
+   * has at most its quota of queued runs, counting this one. When it has more, the caller rolls the
+   * transaction back, and the tenant is remembered as full.
    */
-  public void admitQueued(String tenantId) {
+  public boolean admitQueued(String tenantId) {
     int quota = settings.queuedRunsOf(tenantId);
     if (quota <= 0) {
-      return;
+      return true;
     }
     long queued =
         jdbc.prepareStatement(
@@ -88,13 +86,40 @@ public class TenantQuotas {
                 return rows.getLong(1);
               }
             });
-    if (queued > quota) {
-      long remembered = settings.fullQueueRemembered().toNanos();
-      if (remembered > 0) {
-        fullUntil.put(tenantId, System.nanoTime() + remembered);
-      }
-      throw queuedQuotaReached(quota);
+    // At the quota with this run counted, the next request would find it full: remembered too.
+    boolean full = queued >= quota;
+    long remembered = settings.fullQueueRemembered().toNanos();
+    if (remembered > 0 && (full || knownFull.containsKey(tenantId))) {
+      knownFull.computeIfAbsent(tenantId, tenant -> new KnownFull(remembered)).found(full);
     }
+    return queued <= quota;
+  }
+
+  /**
+   * After one of {@code tenantId}'s queued runs started on this instance: if the tenant was
+   * remembered as full, the next waiting request counts again at once.
+   */
+  public void roomMade(String tenantId) {
+    KnownFull state = knownFull.get(tenantId);
+    if (state != null) {
+      state.countAgainNow();
+    }
+  }
+
+  /** Requests of {@code tenantId} waiting here for room in its queue. */
+  public int waitingForRoom(String tenantId) {
+    KnownFull state = knownFull.get(tenantId);
+    return state == null ? 0 : state.waiting();
+  }
+
+  /** Whether a tenant found at its queued quota is remembered, so that a request can wait. */
+  public boolean remembersFullQueues() {
+    return settings.fullQueueRemembered().isPositive();
+  }
+
+  /** The 429 of a request that found, or waited out, its tenant's queued quota. */
+  public TooManyRequestsException queuedQuotaReached(String tenantId) {
+    return queuedQuotaReached(settings.queuedRunsOf(tenantId));
   }
 
   private TooManyRequestsException queuedQuotaReached(int quota) {
@@ -170,5 +195,86 @@ public class TenantQuotas {
             return rows.next() ? Optional.of(rows.getObject(1, UUID.class)) : Optional.empty();
           }
         });
+  }
+
+  /**
+   * A tenant's queued quota as last found by this instance: whether it was full, and when a waiting
+   * request is next to count again. Only that one request counts; the others stay parked until it
+   * finds room to spare, or a run of the tenant starts here, or the memory's length has passed.
+   */
+  private static final class KnownFull {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition turnToCount = lock.newCondition();
+    private final long rememberedNanos;
+    private boolean full;
+    // While full: the System.nanoTime from which the next request may count.
+    private long countAgainAt;
+
+    KnownFull(long rememberedNanos) {
+      this.rememberedNanos = rememberedNanos;
+    }
+
+    void found(boolean full) {
+      lock.lock();
+      try {
+        this.full = full;
+        if (full) {
+          countAgainAt = System.nanoTime() + rememberedNanos;
+        } else {
+          turnToCount.signalAll();
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    int waiting() {
+      lock.lock();
+      try {
+        return lock.getWaitQueueLength(turnToCount);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    void countAgainNow() {
+      lock.lock();
+      try {
+        if (full) {
+          countAgainAt = System.nanoTime();
+          turnToCount.signal();
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /**
+     * True when the caller may count: the tenant is not known full, or it is the caller's turn (the
+     * next turn then comes a memory's length later, unless the caller's count brings it sooner).
+     */
+    boolean awaitTurnToCount(long deadlineNanos) {
+      lock.lock();
+      try {
+        while (full) {
+          long now = System.nanoTime();
+          if (now - countAgainAt >= 0) {
+            countAgainAt = now + rememberedNanos;
+            return true;
+          }
+          long left = deadlineNanos - now;
+          if (left <= 0) {
+            return false;
+          }
+          turnToCount.await(Math.min(left, countAgainAt - now), TimeUnit.NANOSECONDS);
+        }
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } finally {
+        lock.unlock();
+      }
+    }
   }
 }

@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentplane.execution.support.AgentSpecs;
 import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.execution.support.ToolSpecs;
 import dev.agentplane.testkit.ServiceApi.Reply;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -21,7 +26,9 @@ import org.junit.jupiter.api.TestInstance;
  * Per-tenant quotas on the real database: one running top-level run and three queued runs per
  * tenant here. A tenant over its queued quota gets a 429 with nothing written; the runs its running
  * quota holds back start one after another as the previous one stops; another tenant is not held
- * back by any of it. A tenant found full is refused without a look at the database for a while.
+ * back by any of it. A tenant found full is refused without a look at the database for a while. A
+ * request at a full queue waits for room up to its patience: admitted as soon as a run of its
+ * tenant starts, refused once its patience has run out.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -33,6 +40,8 @@ class TenantQuotasIT extends ExecutionTestSupport {
   private static final Duration REMEMBERED = Duration.ofMillis(1200);
   // A tenant on a larger tier: its queued-runs quota is overridden to 5.
   private static final String ROOMY = newTenant();
+
+  @Inject TenantQuotas quotas;
 
   @Override
   protected Map<String, String> settings() {
@@ -46,7 +55,10 @@ class TenantQuotasIT extends ExecutionTestSupport {
         "agentplane.execution.quotas.queued-runs-of." + ROOMY,
         "5",
         "agentplane.execution.quotas.full-queue-remembered",
-        REMEMBERED.toMillis() + "ms");
+        REMEMBERED.toMillis() + "ms",
+        // Longer than any test waits: each request says how long it waits (Prefer: wait=N).
+        "agentplane.execution.quotas.intake-patience",
+        "60s");
   }
 
   @Test
@@ -59,7 +71,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
     String quietToken = operator(quiet);
 
     List<JsonNode> accepted = oneRunningThenQueued(busyToken, 3);
-    Reply refused = api().post("/v1/runs", busyToken, "{\"agent\":\"napper\",\"input\":{}}");
+    Reply refused = startWaiting(busyToken, "napper", 0);
 
     assertThat(refused.status()).as(refused.raw()).isEqualTo(429);
     assertThat(refused.problemSlug()).isEqualTo("queued-runs-quota");
@@ -101,7 +113,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
     String token = operator(ROOMY);
     List<JsonNode> accepted = oneRunningThenQueued(token, 5);
 
-    Reply refused = api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}");
+    Reply refused = startWaiting(token, "napper", 0);
 
     assertThat(refused.status()).as(refused.raw()).isEqualTo(429);
     assertThat(refused.problemSlug()).isEqualTo("queued-runs-quota");
@@ -119,7 +131,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
     List<JsonNode> started = oneRunningThenQueued(token, 3);
     JsonNode first = started.get(0);
     List<JsonNode> queued = started.subList(1, started.size());
-    Reply counted = api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}");
+    Reply counted = startWaiting(token, "napper", 0);
     long countedAt = System.nanoTime();
     assertThat(counted.status()).as(counted.raw()).isEqualTo(429);
 
@@ -127,7 +139,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
         api().post(path(queued.get(2)) + "/cancel", token, "{\"reason\":\"room for another\"}");
     assertThat(cancelled.status()).as(cancelled.raw()).isIn(200, 202);
     runs().awaitStatus(token, queued.get(2), "cancelled", Duration.ofSeconds(10));
-    Reply remembered = api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}");
+    Reply remembered = startWaiting(token, "napper", 0);
     long rememberedAt = System.nanoTime();
 
     assertThat(Duration.ofNanos(rememberedAt - countedAt))
@@ -142,9 +154,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
         await()
             .atMost(Duration.ofSeconds(10))
             .pollInterval(Duration.ofMillis(100))
-            .until(
-                () -> api().post("/v1/runs", token, "{\"agent\":\"napper\",\"input\":{}}"),
-                reply -> reply.status() != 429);
+            .until(() -> startWaiting(token, "napper", 0), reply -> reply.status() != 429);
     assertThat(admitted.status()).as(admitted.raw()).isEqualTo(202);
     // The refusal was remembered a little before its answer was read here.
     assertThat(Duration.ofNanos(System.nanoTime() - countedAt))
@@ -155,15 +165,72 @@ class TenantQuotasIT extends ExecutionTestSupport {
     }
   }
 
+  @Test
+  void aRequestAtAFullQueueWaitsForRoomAndIsAdmittedOnceARunOfItsTenantStarts() throws Exception {
+    String busy = newTenant();
+    registry.activeTool(busy, "sleep", ToolSpecs.sleep());
+    // Longer than the test, under the sleep tool's 30 s maximum: only the cancel makes room.
+    registry.activeAgent(busy, "sleeper", AgentSpecs.sleepingThenAnswering(25_000, "late"));
+    String token = operator(busy);
+    List<JsonNode> started = oneRunningThenQueued(token, "sleeper", 3);
+    assertThat(startWaiting(token, "sleeper", 0).status())
+        .as("the queue is full, and the tenant is now known to be")
+        .isEqualTo(429);
+
+    long asked = System.nanoTime();
+    Reply outOfPatience = startWaiting(token, "sleeper", 1);
+    Duration waited = Duration.ofNanos(System.nanoTime() - asked);
+    assertThat(outOfPatience.status()).as(outOfPatience.raw()).isEqualTo(429);
+    assertThat(outOfPatience.problemSlug()).isEqualTo("queued-runs-quota");
+    assertThat(outOfPatience.header("Retry-After")).contains("7");
+    assertThat(waited)
+        .as("refused once its second of patience had passed, not at once nor after the server's")
+        .isGreaterThanOrEqualTo(Duration.ofMillis(950))
+        .isLessThan(Duration.ofSeconds(5));
+
+    CompletableFuture<Reply> patient =
+        CompletableFuture.supplyAsync(() -> startWaiting(token, "sleeper", 30));
+    await().atMost(Duration.ofSeconds(10)).until(() -> quotas.waitingForRoom(busy) == 1);
+    Reply cancelled =
+        api().post(path(started.get(0)) + "/cancel", token, "{\"reason\":\"make room\"}");
+    assertThat(cancelled.status()).as(cancelled.raw()).isEqualTo(202);
+    Reply admitted = patient.get(30, TimeUnit.SECONDS);
+
+    assertThat(admitted.status())
+        .as("the first queued run started in the cancelled one's place: " + admitted.raw())
+        .isEqualTo(202);
+    assertThat(listedIds(token, "limit=100")).hasSize(5);
+    for (JsonNode run : started.subList(1, started.size())) {
+      api().post(path(run) + "/cancel", token, "{\"reason\":\"done\"}");
+    }
+    api().post(path(admitted.body()) + "/cancel", token, "{\"reason\":\"done\"}");
+  }
+
+  /** {@code POST /v1/runs} of {@code agent}, waiting for room {@code seconds} at most. */
+  private Reply startWaiting(String token, String agent, int seconds) {
+    return api()
+        .send(
+            "POST",
+            "/v1/runs",
+            token,
+            "{\"agent\":\"" + agent + "\",\"input\":{}}",
+            Map.of("Prefer", "wait=" + seconds));
+  }
+
   /**
    * Starts a napper, waits until it runs, then queues {@code queued} more behind it; all of them.
    */
   private List<JsonNode> oneRunningThenQueued(String token, int queued) {
-    JsonNode first = start(token, "{\"agent\":\"napper\",\"input\":{}}");
+    return oneRunningThenQueued(token, "napper", queued);
+  }
+
+  private List<JsonNode> oneRunningThenQueued(String token, String agent, int queued) {
+    String request = "{\"agent\":\"" + agent + "\",\"input\":{}}";
+    JsonNode first = start(token, request);
     runs().awaitStatus(token, first, "running", Duration.ofSeconds(20));
     List<JsonNode> started = new ArrayList<>(List.of(first));
     for (int i = 0; i < queued; i++) {
-      started.add(start(token, "{\"agent\":\"napper\",\"input\":{}}"));
+      started.add(start(token, request));
     }
     return started;
   }

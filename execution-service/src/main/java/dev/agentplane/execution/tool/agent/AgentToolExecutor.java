@@ -125,7 +125,8 @@ public class AgentToolExecutor implements ToolExecutor {
       return intake.accept(
           creatorOf(parent),
           command,
-          new RunIntake.Parent(parent.id(), invocation.toolCallId(), parent.depth() + 1));
+          new RunIntake.Parent(parent.id(), invocation.toolCallId(), parent.depth() + 1),
+          Duration.ZERO);
     } catch (ValidationFailedException e) {
       throw new ToolFailure(
           e.errors().stream().anyMatch(error -> error.pointer().equals("/agent"))
