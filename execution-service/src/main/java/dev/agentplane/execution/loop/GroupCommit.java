@@ -68,6 +68,9 @@ final class GroupCommit {
           AS s(id, epoch, owner, events, steps, input_tokens, output_tokens, cost_micros,
               ending, output, error_code, error_message, checkpoint_seq, checkpoint_parent,
               checkpoint)
+      ), locked AS (
+          SELECT run.id FROM run JOIN step s ON run.id = s.id
+          ORDER BY run.id FOR NO KEY UPDATE OF run
       ), moved AS (
           UPDATE run SET last_seq = run.last_seq + s.events, steps = s.steps,
               input_tokens = s.input_tokens, output_tokens = s.output_tokens,
@@ -80,7 +83,7 @@ final class GroupCommit {
               finished_at = CASE WHEN s.ending IS NULL THEN run.finished_at ELSE now() END,
               lease_owner = CASE WHEN s.ending IS NULL THEN run.lease_owner END,
               lease_expires_at = CASE WHEN s.ending IS NULL THEN run.lease_expires_at END
-          FROM step s
+          FROM step s JOIN locked l ON l.id = s.id
           WHERE run.id = s.id AND run.epoch = s.epoch AND run.lease_owner = s.owner
           RETURNING run.id, run.tenant_id, run.epoch, run.last_seq,
               run.cancel_requested_at IS NOT NULL AS cancel, s.owner

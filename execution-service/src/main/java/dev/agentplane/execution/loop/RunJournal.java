@@ -332,27 +332,34 @@ public class RunJournal {
         status ->
             jobsJdbc.prepareStatement(
                 """
+                WITH held AS (
+                    SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[])
+                    AS held(id, epoch, owner)
+                ), locked AS (
+                    SELECT run.id FROM run JOIN held ON run.id = held.id
+                    ORDER BY run.id FOR NO KEY UPDATE OF run
+                )
                 UPDATE run SET lease_expires_at = now() + make_interval(secs => ?)
-                FROM unnest(?::uuid[], ?::bigint[], ?::text[]) AS held(id, epoch, owner)
+                FROM held JOIN locked ON locked.id = held.id
                 WHERE run.id = held.id AND run.epoch = held.epoch AND run.lease_owner = held.owner
                     AND run.status = 'running'
                 RETURNING run.id
                 """,
                 statement -> {
                   Connection connection = statement.getConnection();
-                  statement.setDouble(1, leaseDuration.toMillis() / 1000.0);
                   statement.setArray(
-                      2,
+                      1,
                       connection.createArrayOf(
                           "uuid", leases.stream().map(Lease::runId).toArray()));
                   statement.setArray(
-                      3,
+                      2,
                       connection.createArrayOf(
                           "bigint", leases.stream().map(Lease::epoch).toArray()));
                   statement.setArray(
-                      4,
+                      3,
                       connection.createArrayOf(
                           "text", leases.stream().map(Lease::owner).toArray()));
+                  statement.setDouble(4, leaseDuration.toMillis() / 1000.0);
                   try (ResultSet rows = statement.executeQuery()) {
                     while (rows.next()) {
                       lost.remove(rows.getObject(1, UUID.class));
