@@ -93,6 +93,7 @@ class RunLoop {
   private final PriceTable prices;
   private final RunCancellation cancellation;
   private final ToolGates gates;
+  private final TenantStepRate stepRate;
 
   RunLoop(
       RunJournal journal,
@@ -104,7 +105,8 @@ class RunLoop {
       WorkerSettings workers,
       PriceTable prices,
       RunCancellation cancellation,
-      ToolGates gates) {
+      ToolGates gates,
+      TenantStepRate stepRate) {
     this.journal = journal;
     this.runs = runs;
     this.models = models;
@@ -115,6 +117,7 @@ class RunLoop {
     this.prices = prices;
     this.cancellation = cancellation;
     this.gates = gates;
+    this.stepRate = stepRate;
   }
 
   /** What comes next: a step, or the end. */
@@ -204,6 +207,7 @@ class RunLoop {
           }
           continue;
         }
+        stepRate.awaitTurn(run.tenantId());
         int step = journey.state.steps() + 1;
         switch (next) {
           case ModelStep model ->

@@ -30,6 +30,11 @@ import java.util.Map;
  *     turn at most; beyond: 429 at once
  * @param queuedRunsOf per-tenant overrides of {@code queuedRunsPerTenant}, by tenant id (a tenant
  *     on a larger tier, or one that parks thousands of runs for approval on purpose)
+ * @param stepsPerSecondPerTenant a tenant's steps (model and tool calls) per second on an instance
+ *     at most; a run beyond it waits before its next step. 100 leaves half of a two-core instance's
+ *     capacity (about 200 steps a second with the built-in model) to the other tenants; size it to
+ *     the instance's cores
+ * @param stepsPerSecondOf per-tenant overrides of {@code stepsPerSecondPerTenant}, by tenant id
  */
 @ConfigurationProperties("agentplane.execution.quotas")
 public record QuotaSettings(
@@ -41,10 +46,18 @@ public record QuotaSettings(
     @Bindable(defaultValue = "500ms") Duration fullQueueRemembered,
     @Bindable(defaultValue = "2s") Duration intakePatience,
     @Bindable(defaultValue = "256") int intakesWaitingPerTenant,
-    Map<String, Integer> queuedRunsOf) {
+    Map<String, Integer> queuedRunsOf,
+    @Bindable(defaultValue = "100") int stepsPerSecondPerTenant,
+    Map<String, Integer> stepsPerSecondOf) {
 
   public QuotaSettings {
     queuedRunsOf = queuedRunsOf == null ? Map.of() : Map.copyOf(queuedRunsOf);
+    stepsPerSecondOf = stepsPerSecondOf == null ? Map.of() : Map.copyOf(stepsPerSecondOf);
+  }
+
+  /** The step rate of {@code tenantId}: its override, or the default; 0 when off. */
+  public int stepsPerSecondOf(String tenantId) {
+    return stepsPerSecondOf.getOrDefault(tenantId, stepsPerSecondPerTenant);
   }
 
   /** The queued-runs quota of {@code tenantId}: its override, or the default. */

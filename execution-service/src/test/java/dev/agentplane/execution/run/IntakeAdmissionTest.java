@@ -32,6 +32,8 @@ class IntakeAdmissionTest {
               Duration.ZERO,
               Duration.ofSeconds(2),
               MOST_WAITING,
+              Map.of(),
+              0,
               Map.of()));
 
   @Test

@@ -28,10 +28,12 @@ import java.util.concurrent.CompletableFuture;
  * One stack serves every scenario; each scenario works in tenants of its own.
  *
  * <p>Settings that differ from a default deployment, and why: the rate-limit tiers are evaluated on
- * every request but never refuse (the scenarios measure the platform, not the limiter); HTTP tools
- * may call 127.0.0.1 (the tool server); PostgreSQL records commit timestamps, from which latencies
- * to a commit are read; streamed model text is flushed as an event every 50 ms rather than 150 ms,
- * so the SSE scenario's model, which streams a chunk every 100 ms, gives one event per chunk.
+ * every request but never refuse, and tenants' steps per second are not capped (the scenarios
+ * measure the platform, not the limiter), except for scenario 9's flooding tenant, which keeps the
+ * deployment's default step rate (that scenario measures what the quotas do); HTTP tools may call
+ * 127.0.0.1 (the tool server); PostgreSQL records commit timestamps, from which latencies to a
+ * commit are read; streamed model text is flushed as an event every 50 ms rather than 150 ms, so
+ * the SSE scenario's model, which streams a chunk every 100 ms, gives one event per chunk.
  *
  * <p>The services log in as their application and jobs roles, subject to row-level security, as
  * deployed; {@code --without-rls} logs them in as the schema owner instead (the embedded server's
@@ -39,6 +41,9 @@ import java.util.concurrent.CompletableFuture;
  * policies cost. The tenant binding sent with each transaction's {@code BEGIN} is there either way.
  */
 public final class BenchStack implements AutoCloseable {
+
+  // The deployment's default of agentplane.execution.quotas.steps-per-second-per-tenant.
+  private static final String DEFAULT_STEPS_PER_SECOND = "100";
 
   /** The services' JVM options: a full JIT and a parallel collector, as a deployment runs them. */
   public static final List<String> SERVICE_JVM =
@@ -130,6 +135,10 @@ public final class BenchStack implements AutoCloseable {
                 .property(
                     "agentplane.execution.quotas.queued-runs-of." + BenchTenant.PARKING_TENANT,
                     "20000")
+                .property("agentplane.execution.quotas.steps-per-second-per-tenant", "0")
+                .property(
+                    "agentplane.execution.quotas.steps-per-second-of." + BenchTenant.NOISY_TENANT,
+                    DEFAULT_STEPS_PER_SECOND)
                 .jvm(jvmOf("execution")));
     ServiceProcess gateway =
         ServiceProcess.launch(

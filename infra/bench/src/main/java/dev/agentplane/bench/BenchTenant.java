@@ -31,6 +31,12 @@ public final class BenchTenant {
    */
   public static final String PARKING_TENANT = "paused-parking";
 
+  /**
+   * The flooding tenant A of scenario 9: the one tenant the stack leaves on the deployment's
+   * default step rate ({@link BenchStack}), as the scenario is about what the quotas do.
+   */
+  public static final String NOISY_TENANT = "noisy-neighbour";
+
   /** The tenant {@code id} itself, for a tenant the stack is configured for. */
   public static BenchTenant withId(String id, BenchStack stack) {
     return new BenchTenant(id, stack.gatewayApi());

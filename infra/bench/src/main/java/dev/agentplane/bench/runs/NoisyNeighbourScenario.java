@@ -63,7 +63,7 @@ public final class NoisyNeighbourScenario implements Scenario {
   public ScenarioReport run(BenchStack stack, BenchSettings settings) throws Exception {
     ScenarioReport report = new ScenarioReport(id(), title());
     BenchTenant quiet = BenchTenant.named("quiet", stack);
-    BenchTenant noisy = BenchTenant.named("noisy", stack);
+    BenchTenant noisy = BenchTenant.withId(BenchTenant.NOISY_TENANT, stack);
     EchoAgent.register(quiet);
     EchoAgent.register(noisy);
     RunLedger ledger = new RunLedger(stack);
@@ -86,8 +86,8 @@ public final class NoisyNeighbourScenario implements Scenario {
         floodRuns
             + " POST /v1/runs through the gateway from "
             + FLOOD_CLIENTS
-            + " clients in a closed loop (rate limits never refuse in the suite: only quotas"
-            + " can)");
+            + " clients in a closed loop, ignoring Retry-After (rate limits never refuse in the"
+            + " suite: only quotas can; A alone keeps the deployment's default step rate)");
     report.setting(
         "start latency",
         "B's due time → its first checkpoint committed; a run not started when read counts"

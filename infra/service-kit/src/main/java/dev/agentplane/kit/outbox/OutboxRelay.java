@@ -147,7 +147,10 @@ public final class OutboxRelay implements ApplicationEventListener<ServerStartup
       try {
         int sent = relayOnce();
         maintain();
-        if (sent == 0) {
+        // A batch that left nothing behind needs no second look until a commit wakes the relay:
+        // looking again at once made one empty transaction per batch (a profile at 10 runs/s saw
+        // three relay transactions for each one that published).
+        if (sent == 0 || drained) {
           awaitWork(settings.pollInterval());
         }
       } catch (RuntimeException e) {
