@@ -22,6 +22,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,9 +31,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -152,6 +156,46 @@ class LeaseFencingIT extends ExecutionTestSupport {
     assertThat(journal.renew(List.of(current), LONG_LEASE.multipliedBy(2))).isEmpty();
     assertThat((Instant) runRow(runId).get("lease_expires_at"))
         .isAfter((Instant) before.get("lease_expires_at"));
+  }
+
+  /**
+   * A group commit locks its runs tenant after tenant, in id order within each tenant. A renewal
+   * that locked runs of several tenants in one transaction deadlocked with it whenever it held a
+   * lower-id run of one tenant that the group commit reached later, while waiting for a run the
+   * group commit had locked for an earlier tenant.
+   */
+  @Test
+  void renewingLeasesOfSeveralTenantsDoesNotDeadlockWithAWriterLockingThemTenantAfterTenant()
+      throws Exception {
+    String first = newTenant();
+    String second = newTenant();
+    Lease early = claimNew(first);
+    Lease late = claimNew(second);
+    // The writer locks `early` (first tenant), then `late`; deadlocking needed `late` below.
+    while (!lowerId(late.runId(), early.runId())) {
+      late = claimNew(second);
+    }
+    Lease later = late;
+    try (Connection writer = asOwner()) {
+      writer.setAutoCommit(false);
+      try (Statement settings = writer.createStatement()) {
+        // A deadlock is found by the process whose wait outlasts this: here, the writer's.
+        settings.execute("SET LOCAL deadlock_timeout = '100ms'");
+      }
+      lockRun(writer, early.runId());
+      CompletableFuture<Set<UUID>> renewal =
+          CompletableFuture.supplyAsync(
+              () -> journal.renew(List.of(early, later), LONG_LEASE.multipliedBy(2)),
+              runnable -> Thread.ofVirtual().start(runnable));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> renewal.isDone() || waitingForALock("WITH held AS"));
+
+      lockRun(writer, later.runId());
+      writer.commit();
+
+      assertThat(renewal.get(10, TimeUnit.SECONDS)).as("leases not renewed").isEmpty();
+    }
   }
 
   @Test
@@ -400,6 +444,34 @@ class LeaseFencingIT extends ExecutionTestSupport {
             .until(() -> journal.claim(tenant, runId, owner, LONG_LEASE), Optional::isPresent)
             .orElseThrow();
     return lease(claimed, owner);
+  }
+
+  private Lease claimNew(String tenant) {
+    UUID runId = insertQueuedRun(tenant);
+    return lease(journal.claim(tenant, runId, "worker-a", LONG_LEASE).orElseThrow(), "worker-a");
+  }
+
+  /** Whether PostgreSQL orders {@code one} before {@code other} (not as Java compares them). */
+  private boolean lowerId(UUID one, UUID other) {
+    return count("SELECT count(*) FROM (SELECT WHERE ?::uuid < ?::uuid) AS below", one, other) == 1;
+  }
+
+  private static void lockRun(Connection connection, UUID runId) throws SQLException {
+    try (PreparedStatement lock =
+        connection.prepareStatement("SELECT 1 FROM run WHERE id = ? FOR NO KEY UPDATE")) {
+      lock.setObject(1, runId);
+      lock.executeQuery().close();
+    }
+  }
+
+  private boolean waitingForALock(String statementStart) {
+    return count(
+            """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND ltrim(query) LIKE ? || '%'
+            """,
+            statementStart)
+        > 0;
   }
 
   private static Lease lease(Run run, String owner) {
