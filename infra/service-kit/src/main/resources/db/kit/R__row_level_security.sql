@@ -6,6 +6,11 @@
 -- Every table with a tenant_id column gets ENABLE and FORCE ROW LEVEL SECURITY and the policy
 -- tenant_isolation, which shows and accepts only rows whose tenant_id equals the transaction's
 -- app.tenant_id (set with SET LOCAL by the service, from the authenticated principal or the event).
+-- The policy reads the setting in a sub-select, evaluated once per statement, which the planner
+-- cannot see into: it then estimates a tenant's rows from the column's distinct count, not from
+-- the tenant's entry in the statistics. A tenant that grew since the last ANALYZE (a flood of runs)
+-- was otherwise estimated at one row, and lookups by id in its transactions scanned the tenant's
+-- whole index range instead of the primary key.
 -- The policy applies to every role, the owner included; only a superuser or a BYPASSRLS role is
 -- exempt, and the services' roles are neither.
 --
@@ -61,6 +66,11 @@ BEGIN
                           AND p.policyname = 'tenant_isolation') AS isolated,
                EXISTS (SELECT FROM pg_policies p
                         WHERE p.schemaname = schema_name AND p.tablename = c.relname
+                          AND p.policyname = 'tenant_isolation'
+                          AND p.qual LIKE '%SELECT current_setting%'
+                          AND p.with_check LIKE '%SELECT current_setting%') AS read_per_statement,
+               EXISTS (SELECT FROM pg_policies p
+                        WHERE p.schemaname = schema_name AND p.tablename = c.relname
                           AND p.policyname = 'background_jobs') AS open_to_jobs
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = schema_name AND c.relkind IN ('r', 'p')
@@ -77,8 +87,14 @@ BEGIN
         IF item.tenant_owned AND NOT item.isolated THEN
             EXECUTE format(
                 'CREATE POLICY tenant_isolation ON %I'
-                ' USING (tenant_id = current_setting(''app.tenant_id'', true))'
-                ' WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))',
+                ' USING (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))'
+                ' WITH CHECK (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))',
+                item.table_name);
+        ELSIF item.tenant_owned AND NOT item.read_per_statement THEN
+            EXECUTE format(
+                'ALTER POLICY tenant_isolation ON %I'
+                ' USING (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))'
+                ' WITH CHECK (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))',
                 item.table_name);
         END IF;
         IF item.table_name = ANY (jobs_tables) THEN

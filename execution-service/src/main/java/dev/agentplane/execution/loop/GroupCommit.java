@@ -59,7 +59,7 @@ final class GroupCommit {
    */
   private record Moved(long lastSequence, boolean cancelRequested) {}
 
-  private static final String ADVANCE =
+  static final String ADVANCE =
       """
       WITH step AS (
           SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::int[], ?::int[], ?::bigint[],
