@@ -48,6 +48,8 @@ DO $policies$
 DECLARE
     schema_name text := current_schema();
     jobs_tables text[] := string_to_array(replace('${jobstables}', ' ', ''), ',');
+    tenant_only text := ' USING (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))'
+        ' WITH CHECK (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))';
     item record;
 BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I, %I', schema_name, '${approle}', '${jobsrole}');
@@ -85,17 +87,10 @@ BEGIN
             EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', item.table_name);
         END IF;
         IF item.tenant_owned AND NOT item.isolated THEN
-            EXECUTE format(
-                'CREATE POLICY tenant_isolation ON %I'
-                ' USING (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))'
-                ' WITH CHECK (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))',
-                item.table_name);
+            EXECUTE format('CREATE POLICY tenant_isolation ON %I', item.table_name)
+                || tenant_only;
         ELSIF item.tenant_owned AND NOT item.read_per_statement THEN
-            EXECUTE format(
-                'ALTER POLICY tenant_isolation ON %I'
-                ' USING (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))'
-                ' WITH CHECK (tenant_id = (SELECT current_setting(''app.tenant_id'', true)))',
-                item.table_name);
+            EXECUTE format('ALTER POLICY tenant_isolation ON %I', item.table_name) || tenant_only;
         END IF;
         IF item.table_name = ANY (jobs_tables) THEN
             EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO %I',

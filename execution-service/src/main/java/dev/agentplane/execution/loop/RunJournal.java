@@ -15,7 +15,9 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +49,17 @@ public class RunJournal {
 
   /** How long a contended claim waits before it is tried again. */
   public static final Duration CONTENDED_RETRY = Duration.ofMillis(5);
+
+  /** Leases as the rows {@code held}, and their run rows {@code locked} in id order. */
+  private static final String HELD_AND_LOCKED =
+      """
+      WITH held AS (
+          SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[]) AS held(id, epoch, owner)
+      ), locked AS (
+          SELECT run.id FROM run JOIN held ON run.id = held.id
+          ORDER BY run.id FOR NO KEY UPDATE OF run
+      )
+      """;
 
   /** What a commit learned about the run. */
   record Committed(long lastSequence, boolean cancelRequested) {}
@@ -377,47 +390,35 @@ public class RunJournal {
     leases.forEach(
         lease ->
             byTenant.computeIfAbsent(lease.tenantId(), tenant -> new ArrayList<>()).add(lease));
-    String statement =
-        """
-        WITH held AS (
-            SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[]) AS held(id, epoch, owner)
-        ), locked AS (
-            SELECT run.id FROM run JOIN held ON run.id = held.id
-            ORDER BY run.id FOR NO KEY UPDATE OF run
-        )
-        """
-            + update;
+    String statement = HELD_AND_LOCKED + update;
     // Across tenants, as a job: the jobs role sees every tenant's runs.
-    byTenant
-        .values()
-        .forEach(
-            tenantLeases ->
-                jobs.executeWrite(
-                    status ->
-                        jobsJdbc.prepareStatement(
-                            statement,
-                            prepared -> {
-                              Connection connection = prepared.getConnection();
-                              prepared.setArray(
-                                  1,
-                                  connection.createArrayOf(
-                                      "uuid", tenantLeases.stream().map(Lease::runId).toArray()));
-                              prepared.setArray(
-                                  2,
-                                  connection.createArrayOf(
-                                      "bigint", tenantLeases.stream().map(Lease::epoch).toArray()));
-                              prepared.setArray(
-                                  3,
-                                  connection.createArrayOf(
-                                      "text", tenantLeases.stream().map(Lease::owner).toArray()));
-                              prepared.setDouble(4, seconds);
-                              try (ResultSet rows = prepared.executeQuery()) {
-                                while (rows.next()) {
-                                  touched.accept(rows.getObject(1, UUID.class));
-                                }
-                              }
-                              return null;
-                            })));
+    for (List<Lease> tenantLeases : byTenant.values()) {
+      jobs.executeWrite(
+          status ->
+              jobsJdbc.prepareStatement(
+                  statement,
+                  prepared -> {
+                    bindHeld(prepared, tenantLeases);
+                    prepared.setDouble(4, seconds);
+                    try (ResultSet rows = prepared.executeQuery()) {
+                      while (rows.next()) {
+                        touched.accept(rows.getObject(1, UUID.class));
+                      }
+                    }
+                    return null;
+                  }));
+    }
+  }
+
+  private static void bindHeld(PreparedStatement statement, List<Lease> leases)
+      throws SQLException {
+    Connection connection = statement.getConnection();
+    statement.setArray(
+        1, connection.createArrayOf("uuid", leases.stream().map(Lease::runId).toArray()));
+    statement.setArray(
+        2, connection.createArrayOf("bigint", leases.stream().map(Lease::epoch).toArray()));
+    statement.setArray(
+        3, connection.createArrayOf("text", leases.stream().map(Lease::owner).toArray()));
   }
 
   /**
