@@ -16,6 +16,8 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -101,12 +103,13 @@ public final class NoisyNeighbourScenario implements Scenario {
     RunLoad aloneLoad = quietLoad(stack, quiet).submit(QUIET_RATE, alone);
     ProcessCpu.Sample afterAlone = cpu.sample();
     ledger.awaitFinished(aloneLoad.accepted().keySet(), DRAIN);
-    QuietRuns baseline = QuietRuns.read(ledger, aloneLoad, Long.MAX_VALUE);
+    QuietRuns baseline = QuietRuns.read(ledger, aloneLoad, Long.MAX_VALUE, Long.MAX_VALUE);
     report.cpu(
         "B alone", "run", afterAlone.millisPerOperation(beforeAlone, aloneLoad.accepted().size()));
 
     ProcessCpu.Sample beforeFlood = cpu.sample();
     long floodStarted = System.nanoTime();
+    long floodStartedAt = FixedRate.epochMicros();
     AtomicBoolean floodOver = new AtomicBoolean();
     RunLoad duringLoad = quietLoad(stack, quiet);
     CompletableFuture<Void> quietDuring =
@@ -149,7 +152,7 @@ public final class NoisyNeighbourScenario implements Scenario {
     everyFloodRun.addAll(duringLoad.accepted().keySet());
     ledger.awaitFinished(everyFloodRun, DRAIN);
     ProcessCpu.Sample afterFlood = cpu.sample();
-    QuietRuns during = QuietRuns.read(ledger, duringLoad, floodSubmittedAt);
+    QuietRuns during = QuietRuns.read(ledger, duringLoad, floodSubmittedAt, floodStartedAt);
     long noisyUnfinished = ledger.awaitFinished(flood.accepted(), Duration.ZERO);
     report.cpu(
         "A's flood with B, until drained",
@@ -202,6 +205,8 @@ public final class NoisyNeighbourScenario implements Scenario {
     System.out.println("    B alone: " + baseline.stages());
     System.out.println("    B during A's flood: " + during.stages());
     System.out.println("    B during A's flood, by when due: " + byWhenDue);
+    report.setting("B start during A's flood, by 10 s of the flood", during.byTenSeconds());
+    System.out.println("    B during A's flood, by 10 s of the flood: " + during.byTenSeconds());
     report.setting(
         "B runs measured",
         "alone "
@@ -280,6 +285,8 @@ public final class NoisyNeighbourScenario implements Scenario {
    * @param earlyToFirstCheckpoint {@code toFirstCheckpoint} of the runs due before {@code splitAt}
    * @param lateToFirstCheckpoint {@code toFirstCheckpoint} of the runs due from {@code splitAt} on
    * @param notStarted runs without a checkpoint when read, counted with their wait so far
+   * @param byTenSeconds {@code toFirstCheckpoint} by the 10 s of the phase the run was due in, to
+   *     tell a tail spread over the phase from one made in a few seconds of it
    */
   private record QuietRuns(
       RunLoad load,
@@ -289,9 +296,11 @@ public final class NoisyNeighbourScenario implements Scenario {
       Histogram claimToFirstCheckpoint,
       Histogram earlyToFirstCheckpoint,
       Histogram lateToFirstCheckpoint,
-      long notStarted) {
+      long notStarted,
+      SortedMap<Long, Histogram> tenSecondsToFirstCheckpoint) {
 
-    static QuietRuns read(RunLedger ledger, RunLoad load, long splitAtEpochMicros)
+    static QuietRuns read(
+        RunLedger ledger, RunLoad load, long splitAtEpochMicros, long phaseStartEpochMicros)
         throws SQLException {
       Map<UUID, Long> firstCommits = ledger.firstCheckpointCommits(load.accepted().keySet());
       Map<UUID, Long> claims = ledger.claims(load.accepted().keySet());
@@ -303,6 +312,7 @@ public final class NoisyNeighbourScenario implements Scenario {
       Histogram early = new Histogram(3);
       Histogram late = new Histogram(3);
       long notStarted = 0;
+      SortedMap<Long, Histogram> byTenSeconds = new TreeMap<>();
       for (Submitted run : load.accepted().values()) {
         Long committed = firstCommits.get(run.runId());
         if (committed == null) {
@@ -312,6 +322,13 @@ public final class NoisyNeighbourScenario implements Scenario {
         long toStart = Math.max(0, startedAt - run.dueEpochMicros());
         toFirstCheckpoint.recordValue(toStart);
         (run.dueEpochMicros() < splitAtEpochMicros ? early : late).recordValue(toStart);
+        if (phaseStartEpochMicros != Long.MAX_VALUE) {
+          byTenSeconds
+              .computeIfAbsent(
+                  Math.max(0, run.dueEpochMicros() - phaseStartEpochMicros) / 10_000_000,
+                  tens -> new Histogram(3))
+              .recordValue(toStart);
+        }
         toAccepted.recordValue(Math.max(0, run.acceptedEpochMicros() - run.dueEpochMicros()));
         Long claimed = claims.get(run.runId());
         if (claimed != null) {
@@ -329,7 +346,25 @@ public final class NoisyNeighbourScenario implements Scenario {
           claimToFirstCheckpoint,
           early,
           late,
-          notStarted);
+          notStarted,
+          byTenSeconds);
+    }
+
+    /** p50, p99 and the longest of the runs due in each 10 s of the phase. */
+    String byTenSeconds() {
+      StringBuilder text = new StringBuilder();
+      tenSecondsToFirstCheckpoint.forEach(
+          (tens, latencies) ->
+              text.append(
+                  String.format(
+                      Locale.ROOT,
+                      "%s%d–%d s: %s, longest %.0f ms",
+                      text.isEmpty() ? "" : "; ",
+                      tens * 10,
+                      tens * 10 + 10,
+                      p50p99(latencies),
+                      latencies.getMaxValue() / 1000.0)));
+      return text.toString();
     }
 
     /** Where B's start latency went, stage by stage, p50 and p99 of each. */
