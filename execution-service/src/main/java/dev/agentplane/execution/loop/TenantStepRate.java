@@ -1,18 +1,13 @@
 package dev.agentplane.execution.loop;
 
 import dev.agentplane.execution.run.QuotaSettings;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
+import dev.agentplane.execution.run.TenantRates;
 import jakarta.inject.Singleton;
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Each tenant's steps (model and tool calls) per second on this instance, as Temporal Cloud meters
  * a namespace's actions per second: a run whose tenant is at its rate waits before its next step,
- * parked, holding its lease. A tenant's bucket holds a tenth of a second's steps (at least one), so
- * a burst of runs cannot take the instance's cores all at once either.
+ * parked, holding its lease ({@link TenantRates}).
  *
  * <p>Decision: the running quota bounds how many runs of a tenant execute at once, not how much
  * work they make; 32 runs of a flooding tenant kept both cores of the benchmark's machine busy, and
@@ -23,11 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 @Singleton
 public class TenantStepRate {
 
-  private final QuotaSettings settings;
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final TenantRates rates;
 
   TenantStepRate(QuotaSettings settings) {
-    this.settings = settings;
+    this.rates = new TenantRates(settings::stepsPerSecondOf);
   }
 
   /**
@@ -36,25 +30,6 @@ public class TenantStepRate {
    * quota, over its rate). An interrupt ends the wait early, the interrupt kept.
    */
   void awaitTurn(String tenantId) {
-    int rate = settings.stepsPerSecondOf(tenantId);
-    if (rate <= 0) {
-      return;
-    }
-    Bucket bucket = buckets.computeIfAbsent(tenantId, tenant -> bucketOf(rate));
-    try {
-      bucket.asBlocking().consume(1);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static Bucket bucketOf(int perSecond) {
-    return Bucket.builder()
-        .addLimit(
-            Bandwidth.builder()
-                .capacity(Math.max(1, perSecond / 10))
-                .refillGreedy(perSecond, Duration.ofSeconds(1))
-                .build())
-        .build();
+    rates.awaitTurn(tenantId);
   }
 }

@@ -35,6 +35,11 @@ import java.util.Map;
  *     capacity (about 200 steps a second with the built-in model) to the other tenants; size it to
  *     the instance's cores
  * @param stepsPerSecondOf per-tenant overrides of {@code stepsPerSecondPerTenant}, by tenant id
+ * @param runsPerSecondPerTenant runs of a tenant accepted per second over HTTP on an instance at
+ *     most; a request beyond it waits for its turn up to its patience, then gets 429 {@code
+ *     runs-per-second} (Kafka run requests are taken one at a time by their consumer and bounded by
+ *     the queued quota; child runs are their parent's steps)
+ * @param runsPerSecondOf per-tenant overrides of {@code runsPerSecondPerTenant}, by tenant id
  */
 @ConfigurationProperties("agentplane.execution.quotas")
 public record QuotaSettings(
@@ -48,11 +53,19 @@ public record QuotaSettings(
     @Bindable(defaultValue = "256") int intakesWaitingPerTenant,
     Map<String, Integer> queuedRunsOf,
     @Bindable(defaultValue = "100") int stepsPerSecondPerTenant,
-    Map<String, Integer> stepsPerSecondOf) {
+    Map<String, Integer> stepsPerSecondOf,
+    @Bindable(defaultValue = "20") int runsPerSecondPerTenant,
+    Map<String, Integer> runsPerSecondOf) {
 
   public QuotaSettings {
     queuedRunsOf = queuedRunsOf == null ? Map.of() : Map.copyOf(queuedRunsOf);
     stepsPerSecondOf = stepsPerSecondOf == null ? Map.of() : Map.copyOf(stepsPerSecondOf);
+    runsPerSecondOf = runsPerSecondOf == null ? Map.of() : Map.copyOf(runsPerSecondOf);
+  }
+
+  /** The intake rate of {@code tenantId}: its override, or the default; 0 when off. */
+  public int runsPerSecondOf(String tenantId) {
+    return runsPerSecondOf.getOrDefault(tenantId, runsPerSecondPerTenant);
   }
 
   /** The step rate of {@code tenantId}: its override, or the default; 0 when off. */

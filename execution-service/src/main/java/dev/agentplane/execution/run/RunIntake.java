@@ -82,24 +82,40 @@ public class RunIntake {
    *     cannot run in that mode
    * @throws ValidationFailedException when the agent does not exist or the input does not match
    * @throws TooManyRequestsException when the tenant still has its quota of queued runs, or the
-   *     caller or its tenant its cap of requests in flight, once {@code patience} has passed;
-   *     nothing is written
+   *     caller or its tenant its cap of requests in flight, or the tenant has no turn at its intake
+   *     rate, once {@code patience} has passed; nothing is written
    */
   public Accepted accept(
       TenantPrincipal caller, RunCommand command, Parent parent, Duration patience) {
     RunAccess.mayStart(caller, command.mode());
     if (parent != null) {
       // A child run is its parent's tool call, made by a worker: never refused for the crowd.
-      return acceptAdmitted(caller, command, parent, System.nanoTime());
+      return acceptAdmitted(caller, command, parent, System.nanoTime(), false);
     }
     long deadline = System.nanoTime() + patience.toNanos();
     try (IntakeAdmission.Admitted admitted = admission.admit(caller, deadline)) {
-      return acceptAdmitted(caller, command, null, deadline);
+      return acceptAdmitted(caller, command, null, deadline, true);
+    }
+  }
+
+  /**
+   * Accepts a run requested on Kafka, without waiting: at once or refused. Its tenant's intake rate
+   * does not meter it; the consumer takes requests one at a time, and the queued quota bounds them.
+   *
+   * @throws TooManyRequestsException when the tenant has its quota of queued runs, or the caller or
+   *     its tenant its cap of requests in flight
+   * @see #accept
+   */
+  public Accepted acceptRequested(TenantPrincipal caller, RunCommand command) {
+    RunAccess.mayStart(caller, command.mode());
+    long deadline = System.nanoTime();
+    try (IntakeAdmission.Admitted admitted = admission.admit(caller, deadline)) {
+      return acceptAdmitted(caller, command, null, deadline, false);
     }
   }
 
   private Accepted acceptAdmitted(
-      TenantPrincipal caller, RunCommand command, Parent parent, long deadline) {
+      TenantPrincipal caller, RunCommand command, Parent parent, long deadline, boolean metered) {
     String fingerprint = command.fingerprint();
     if (command.idempotencyKey() != null) {
       var earlier =
@@ -115,6 +131,11 @@ public class RunIntake {
     if (!snapshot.spec().path("inputSchema").isMissingNode() && !invalid.isEmpty()) {
       throw new ValidationFailedException(
           "The input does not match the agent's inputSchema", invalid);
+    }
+    if (metered) {
+      // After the checks, as the queue's wait below: a retry of an accepted request, or a
+      // request refused for its input, takes no turn.
+      quotas.awaitIntakeTurn(caller.tenantId(), deadline);
     }
     while (true) {
       if (parent == null) {

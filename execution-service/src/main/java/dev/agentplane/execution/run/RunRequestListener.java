@@ -11,7 +11,6 @@ import dev.agentplane.kit.problem.TooManyRequestsException;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;
-import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -65,12 +64,10 @@ class RunRequestListener {
             throw new PoisonMessageException("requestedBy is required: whom does the run act for?");
           }
           try {
-            intake.accept(
+            // A consumer waiting for room would stall the partition like a retry in place.
+            intake.acceptRequested(
                 RunIntake.principalOf(request.tenantId(), request.requestedBy()),
-                RunCommand.of(request),
-                null,
-                // A consumer waiting for room would stall the partition like a retry in place.
-                Duration.ZERO);
+                RunCommand.of(request));
           } catch (ProblemException refused) {
             // Over quota is not retried in place: the partition would stall every other tenant's
             // requests behind this tenant's backlog.

@@ -22,7 +22,9 @@ class TenantStepRateTest {
               256,
               Map.of(),
               20,
-              Map.of("unmetered", 0)));
+              Map.of("unmetered", 0),
+              0,
+              Map.of()));
 
   @Test
   void aTenantAtItsRateWaitsForItsNextStep() {

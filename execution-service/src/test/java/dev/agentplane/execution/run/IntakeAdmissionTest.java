@@ -34,6 +34,8 @@ class IntakeAdmissionTest {
               MOST_WAITING,
               Map.of(),
               0,
+              Map.of(),
+              0,
               Map.of()));
 
   @Test

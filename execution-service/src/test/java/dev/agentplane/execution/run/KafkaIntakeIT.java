@@ -48,10 +48,17 @@ class KafkaIntakeIT extends ExecutionTestSupport {
 
   private static final String DLQ = Topics.deadLetter(Topics.RUNS_REQUESTED);
   private static final URI SOURCE = URI.create("/tests/external-producer");
+  // A tenant accepting one run a second over HTTP: its Kafka requests are not metered by it.
+  private static final String ONE_RUN_A_SECOND = newTenant();
 
   private KafkaProducer<String, byte[]> producer;
   private KafkaConsumer<String, byte[]> deadLetterReader;
   private final List<ConsumerRecord<String, byte[]>> deadLetters = new ArrayList<>();
+
+  @Override
+  protected Map<String, String> settings() {
+    return Map.of("agentplane.execution.quotas.runs-per-second-of." + ONE_RUN_A_SECOND, "1");
+  }
 
   @BeforeAll
   void connect() {
@@ -219,6 +226,28 @@ class KafkaIntakeIT extends ExecutionTestSupport {
       assertThat(awaitEnd(admin, run).path("status").asText()).isEqualTo("succeeded");
     }
     assertThat(listAll(admin, "limit=100")).hasSize(2);
+  }
+
+  @Test
+  void requestsOnKafkaAreNotMeteredByTheTenantsHttpIntakeRate() {
+    registry.activeAgent(ONE_RUN_A_SECOND, "greeter", answering("unmetered"));
+    String key = "burst-" + UUID.randomUUID();
+
+    for (int i = 0; i < 4; i++) {
+      RunRequested request =
+          request(ONE_RUN_A_SECOND, "greeter", new TextNode("burst " + i), "operator");
+      send(keyed(EventEnvelope.toKafkaRecord(request, SOURCE, null), key));
+    }
+
+    // The consumer takes the four within milliseconds: metered, three would be dead-lettered.
+    String admin = admin(ONE_RUN_A_SECOND);
+    List<JsonNode> runs =
+        await("four runs of the burst")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> listAll(admin, "limit=100"), listed -> listed.size() >= 4);
+    assertThat(runs)
+        .extracting(run -> run.path("input").asText())
+        .containsExactlyInAnyOrder("burst 0", "burst 1", "burst 2", "burst 3");
   }
 
   private RunRequested request(String tenant, String agent, JsonNode input, String role) {

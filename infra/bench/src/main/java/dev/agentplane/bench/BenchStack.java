@@ -42,8 +42,10 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class BenchStack implements AutoCloseable {
 
-  // The deployment's default of agentplane.execution.quotas.steps-per-second-per-tenant.
+  // The deployment's defaults of agentplane.execution.quotas.steps-per-second-per-tenant and
+  // runs-per-second-per-tenant.
   private static final String DEFAULT_STEPS_PER_SECOND = "100";
+  private static final String DEFAULT_RUNS_PER_SECOND = "20";
 
   /** The services' JVM options: a full JIT and a parallel collector, as a deployment runs them. */
   public static final List<String> SERVICE_JVM =
@@ -139,6 +141,10 @@ public final class BenchStack implements AutoCloseable {
                 .property(
                     "agentplane.execution.quotas.steps-per-second-of." + BenchTenant.NOISY_TENANT,
                     DEFAULT_STEPS_PER_SECOND)
+                .property("agentplane.execution.quotas.runs-per-second-per-tenant", "0")
+                .property(
+                    "agentplane.execution.quotas.runs-per-second-of." + BenchTenant.NOISY_TENANT,
+                    DEFAULT_RUNS_PER_SECOND)
                 .jvm(jvmOf("execution")));
     ServiceProcess gateway =
         ServiceProcess.launch(
