@@ -64,6 +64,14 @@ class TenantIntakeRateIT extends ExecutionTestSupport {
       assertThat(impatient.status()).as(impatient.raw()).isEqualTo(429);
       assertThat(impatient.problemSlug()).isEqualTo("runs-per-second");
       assertThat(impatient.header("Retry-After")).contains("1");
+      // One willing to wait a second, whose turn is two seconds away: it waits its second out
+      // before its 429, so that a client retrying at once is slowed down, not answered at once.
+      long sent = System.nanoTime();
+      Reply waitedOut = start(token, 1);
+      assertThat(waitedOut.status()).as(waitedOut.raw()).isEqualTo(429);
+      assertThat(waitedOut.problemSlug()).isEqualTo("runs-per-second");
+      assertThat(Duration.ofNanos(System.nanoTime() - sent))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(1).minus(TOLERANCE));
 
       List<Instant> accepted =
           waiting.stream()
