@@ -92,10 +92,7 @@ public class RunIntake {
       // A child run is its parent's tool call, made by a worker: never refused for the crowd.
       return acceptAdmitted(caller, command, parent, System.nanoTime(), false);
     }
-    long deadline = System.nanoTime() + patience.toNanos();
-    try (IntakeAdmission.Admitted admitted = admission.admit(caller, deadline)) {
-      return acceptAdmitted(caller, command, null, deadline, true);
-    }
+    return acceptTopLevel(caller, command, patience, true);
   }
 
   /**
@@ -108,9 +105,15 @@ public class RunIntake {
    */
   public Accepted acceptRequested(TenantPrincipal caller, RunCommand command) {
     RunAccess.mayStart(caller, command.mode());
-    long deadline = System.nanoTime();
+    return acceptTopLevel(caller, command, Duration.ZERO, false);
+  }
+
+  /** A top-level run, once its turn at the in-flight caps ({@link IntakeAdmission}) has come. */
+  private Accepted acceptTopLevel(
+      TenantPrincipal caller, RunCommand command, Duration patience, boolean metered) {
+    long deadline = System.nanoTime() + patience.toNanos();
     try (IntakeAdmission.Admitted admitted = admission.admit(caller, deadline)) {
-      return acceptAdmitted(caller, command, null, deadline, false);
+      return acceptAdmitted(caller, command, null, deadline, metered);
     }
   }
 
