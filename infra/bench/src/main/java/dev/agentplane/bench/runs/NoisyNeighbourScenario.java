@@ -12,7 +12,10 @@ import dev.agentplane.bench.ScenarioReport.Figure;
 import dev.agentplane.bench.runs.RunLoad.Submitted;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -218,6 +221,9 @@ public final class NoisyNeighbourScenario implements Scenario {
     System.out.println("    B during A's flood, by when due: " + byWhenDue);
     report.setting("B start during A's flood, by 10 s of the flood", during.byTenSeconds());
     System.out.println("    B during A's flood, by 10 s of the flood: " + during.byTenSeconds());
+    String slowestDuring = during.slowest(floodStartedAt);
+    report.setting("B's slowest starts during A's flood (ms from due)", slowestDuring);
+    System.out.println("    B's slowest starts during A's flood: " + slowestDuring);
     report.setting(
         "B runs measured",
         "alone "
@@ -298,6 +304,7 @@ public final class NoisyNeighbourScenario implements Scenario {
    * @param notStarted runs without a checkpoint when read, counted with their wait so far
    * @param byTenSeconds {@code toFirstCheckpoint} by the 10 s of the phase the run was due in, to
    *     tell a tail spread over the phase from one made in a few seconds of it
+   * @param slowest the runs of the p99's tail, slowest first, with where each one's time went
    */
   private record QuietRuns(
       RunLoad load,
@@ -308,13 +315,24 @@ public final class NoisyNeighbourScenario implements Scenario {
       Histogram earlyToFirstCheckpoint,
       Histogram lateToFirstCheckpoint,
       long notStarted,
-      SortedMap<Long, Histogram> tenSecondsToFirstCheckpoint) {
+      SortedMap<Long, Histogram> tenSecondsToFirstCheckpoint,
+      List<RunTimeline> slowest) {
+
+    /** How many of the slowest runs {@link #slowest()} tells: the tail of a p99 over ~900 runs. */
+    private static final int SLOWEST = 10;
+
+    /**
+     * One run of B, each instant in epoch microseconds, null when it had not happened when read.
+     */
+    record RunTimeline(
+        long due, Long intake, long accepted, Long claimed, Long committed, long toStart) {}
 
     static QuietRuns read(
         RunLedger ledger, RunLoad load, long splitAtEpochMicros, long phaseStartEpochMicros)
         throws SQLException {
       Map<UUID, Long> firstCommits = ledger.firstCheckpointCommits(load.accepted().keySet());
       Map<UUID, Long> claims = ledger.claims(load.accepted().keySet());
+      Map<UUID, Long> intakes = ledger.intakes(load.accepted().keySet());
       long readAt = FixedRate.epochMicros();
       Histogram toFirstCheckpoint = new Histogram(3);
       Histogram toAccepted = new Histogram(3);
@@ -324,6 +342,7 @@ public final class NoisyNeighbourScenario implements Scenario {
       Histogram late = new Histogram(3);
       long notStarted = 0;
       SortedMap<Long, Histogram> byTenSeconds = new TreeMap<>();
+      List<RunTimeline> timelines = new ArrayList<>();
       for (Submitted run : load.accepted().values()) {
         Long committed = firstCommits.get(run.runId());
         if (committed == null) {
@@ -342,6 +361,14 @@ public final class NoisyNeighbourScenario implements Scenario {
         }
         toAccepted.recordValue(Math.max(0, run.acceptedEpochMicros() - run.dueEpochMicros()));
         Long claimed = claims.get(run.runId());
+        timelines.add(
+            new RunTimeline(
+                run.dueEpochMicros(),
+                intakes.get(run.runId()),
+                run.acceptedEpochMicros(),
+                claimed,
+                committed,
+                toStart));
         if (claimed != null) {
           acceptedToClaim.recordValue(Math.max(0, claimed - run.acceptedEpochMicros()));
           if (committed != null) {
@@ -358,7 +385,48 @@ public final class NoisyNeighbourScenario implements Scenario {
           early,
           late,
           notStarted,
-          byTenSeconds);
+          byTenSeconds,
+          timelines.stream()
+              .sorted(Comparator.comparingLong(RunTimeline::toStart).reversed())
+              .limit(SLOWEST)
+              .toList());
+    }
+
+    /**
+     * The slowest runs, each with when it was due in the phase and its stages: whether a tail came
+     * from intake, the queue or the first step, and from which seconds of the phase. Each instant
+     * is in ms from the one before (from due for the run's building and its 202); the claim can
+     * come before the client has read its 202.
+     */
+    String slowest(long phaseStartEpochMicros) {
+      StringBuilder text = new StringBuilder();
+      for (RunTimeline run : slowest) {
+        text.append(text.isEmpty() ? "" : "; ")
+            .append(
+                String.format(
+                    Locale.ROOT,
+                    "%.0f ms due at %.1f s (built by execution %s, 202 %.0f",
+                    run.toStart() / 1000.0,
+                    (run.due() - phaseStartEpochMicros) / 1e6,
+                    run.intake() == null
+                        ? "?"
+                        : String.format(Locale.ROOT, "%.0f", (run.intake() - run.due()) / 1000.0),
+                    (run.accepted() - run.due()) / 1000.0));
+        if (run.claimed() != null) {
+          text.append(
+              String.format(
+                  Locale.ROOT, ", claimed %+.0f", (run.claimed() - run.accepted()) / 1000.0));
+          if (run.committed() != null) {
+            text.append(
+                String.format(
+                    Locale.ROOT,
+                    ", first checkpoint %+.0f",
+                    (run.committed() - run.claimed()) / 1000.0));
+          }
+        }
+        text.append(")");
+      }
+      return text.toString();
     }
 
     /** p50, p99 and the longest of the runs due in each 10 s of the phase. */

@@ -152,6 +152,20 @@ public final class RunLedger {
     return claims;
   }
 
+  /**
+   * When the execution service built each of {@code runs} (wall clock, microseconds: {@code
+   * created_at}, after its request's turn at intake came and its agent was resolved, before the
+   * intake transaction).
+   */
+  public Map<UUID, Long> intakes(Collection<UUID> runs) throws SQLException {
+    Map<UUID, Long> intakes = new HashMap<>();
+    forEachCommit(
+        runs,
+        "SELECT id, (extract(epoch FROM created_at) * 1000000)::bigint FROM run WHERE id = ANY(?)",
+        intakes::put);
+    return intakes;
+  }
+
   /** How many of {@code runs} ended in a status other than succeeded. */
   public long failed(Collection<UUID> runs) throws SQLException {
     long[] failed = {0};
