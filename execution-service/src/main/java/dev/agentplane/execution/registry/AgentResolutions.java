@@ -1,11 +1,13 @@
 package dev.agentplane.execution.registry;
 
-import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.CacheLoader;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.agentplane.contracts.RunMode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -19,35 +21,75 @@ import java.util.concurrent.atomic.AtomicLong;
  * after {@code ttl}, which bounds how stale an answer can be when an event comes late or not at all
  * (this instance's consumer not yet assigned, the broker down). Refusals are never kept: a run of
  * an agent that has just been created is not refused from memory.
+ *
+ * <p>An answer used after half its ttl is asked again in the background while runs keep using it
+ * (Caffeine's {@code refreshAfterWrite}); the new answer starts a new ttl, and a refresh that
+ * crosses an event is dropped (Caffeine discards a refresh when its entry was written or removed
+ * meanwhile). A refresh the registry refuses drops the answer, so the next run asks and hears the
+ * refusal; one that finds the registry unavailable keeps the answer until its ttl ends. Decision:
+ * without it, every agent's answer lapsed every ttl and the runs of that moment each waited for the
+ * registry, which under load is when it answers slowest: in the noisy-neighbour benchmark the quiet
+ * tenant's slowest starts came in pairs 30 s apart, each waiting 100–250 ms for the registry while
+ * the flooding tenant's runs asked it at the same moment.
  */
 @Singleton
 public class AgentResolutions {
 
-  /** Counter of resolutions, tagged {@code answer=remembered} or {@code answer=asked}. */
+  /**
+   * Counter of resolutions, tagged {@code answer=remembered}, {@code answer=asked} (a run waited
+   * for the registry) or {@code answer=refreshed} (asked in the background, no run waiting).
+   */
   public static final String METRIC = "agentplane.execution.agent.resolutions";
 
   private record Request(String tenantId, String agent, String version, RunMode mode) {}
 
   private final RegistryClient registry;
-  private final Cache<Request, AgentSnapshot> answers;
+  private final LoadingCache<Request, AgentSnapshot> answers;
   private final boolean enabled;
   // Counts forgets, so that an answer fetched while an event arrived (it may predate the change the
   // event announces) is not stored after the event has cleared the cache.
   private final AtomicLong forgets = new AtomicLong();
   private final Counter remembered;
   private final Counter asked;
+  private final Counter refreshed;
 
   AgentResolutions(
       RegistryClient registry, ResolutionCacheSettings settings, MeterRegistry meters) {
     this.registry = registry;
     this.remembered = counter(meters, "remembered");
     this.asked = counter(meters, "asked");
+    this.refreshed = counter(meters, "refreshed");
     this.enabled = settings.enabled() && !settings.ttl().isZero();
+    // Registry calls block: each refresh on a virtual thread of its own.
+    Executor refreshes =
+        refresh -> Thread.ofVirtual().name("agent-resolution-refresh").start(refresh);
     this.answers =
         Caffeine.newBuilder()
             .maximumSize(settings.maximumSize())
             .expireAfterWrite(settings.ttl())
-            .build();
+            // Positive however short the ttl, as Caffeine requires.
+            .refreshAfterWrite(settings.ttl().dividedBy(2).plusNanos(1))
+            .executor(refreshes)
+            .build(new Refresh());
+  }
+
+  /**
+   * What a refresh asks; a first answer is fetched by {@link #resolve} itself, which keeps no
+   * refusal and stores nothing an event has made stale.
+   */
+  private final class Refresh implements CacheLoader<Request, AgentSnapshot> {
+
+    @Override
+    public AgentSnapshot load(Request request) {
+      refreshed.increment();
+      try {
+        return registry.resolve(
+            request.tenantId(), request.agent(), request.version(), request.mode());
+      } catch (AgentNotResolvable refused) {
+        // Null removes the answer: the next run asks, and is refused as the registry says.
+        return null;
+      }
+    }
   }
 
   /**
@@ -90,7 +132,9 @@ public class AgentResolutions {
 
   private static Counter counter(MeterRegistry meters, String answer) {
     return Counter.builder(METRIC)
-        .description("Agent resolutions for intake, answered from memory or by asking the registry")
+        .description(
+            "Agent resolutions for intake: answered from memory, by asking the registry, or"
+                + " refreshed in the background")
         .tag("answer", answer)
         .register(meters);
   }
