@@ -25,12 +25,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>An answer used after half its ttl is asked again in the background while runs keep using it
  * (Caffeine's {@code refreshAfterWrite}); the new answer starts a new ttl, and a refresh that
  * crosses an event is dropped (Caffeine discards a refresh when its entry was written or removed
- * meanwhile). A refresh the registry refuses drops the answer, so the next run asks and hears the
- * refusal; one that finds the registry unavailable keeps the answer until its ttl ends. Decision:
- * without it, every agent's answer lapsed every ttl and the runs of that moment each waited for the
- * registry, which under load is when it answers slowest: in the noisy-neighbour benchmark the quiet
- * tenant's slowest starts came in pairs 30 s apart, each waiting 100–250 ms for the registry while
- * the flooding tenant's runs asked it at the same moment.
+ * meanwhile). A refresh the registry refuses, or cannot answer, drops the answer: the next run asks
+ * and hears the refusal or the outage, as when an answer lapsed before (a failed refresh kept would
+ * be retried, and logged, at every run until the ttl ends). Decision: without it, every agent's
+ * answer lapsed every ttl and the runs of that moment each waited for the registry, which under
+ * load is when it answers slowest: in the noisy-neighbour benchmark the quiet tenant's slowest
+ * starts came in bursts 29 s apart, each run of a burst waiting 50–250 ms before intake had its
+ * agent, while the flooding tenant's runs asked the registry at the same moment.
  */
 @Singleton
 public class AgentResolutions {
@@ -85,8 +86,8 @@ public class AgentResolutions {
       try {
         return registry.resolve(
             request.tenantId(), request.agent(), request.version(), request.mode());
-      } catch (AgentNotResolvable refused) {
-        // Null removes the answer: the next run asks, and is refused as the registry says.
+      } catch (AgentNotResolvable | RegistryUnavailableException refusedOrUnavailable) {
+        // Null removes the answer: the next run asks, and hears what the registry says.
         return null;
       }
     }
