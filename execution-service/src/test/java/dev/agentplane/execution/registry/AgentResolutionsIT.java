@@ -6,12 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentplane.execution.support.ExecutionTestSupport;
 import dev.agentplane.execution.support.ToolSpecs;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -24,11 +20,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AgentResolutionsIT extends ExecutionTestSupport {
-
-  private static final Duration EVENT_DELIVERY = Duration.ofSeconds(20);
-
-  @Inject MeterRegistry meters;
+class AgentResolutionsIT extends AgentResolutionsTestSupport {
 
   @Override
   protected Map<String, String> settings() {
@@ -108,31 +100,10 @@ class AgentResolutionsIT extends ExecutionTestSupport {
     assertThat(resolutions("asked") - askedBefore).isZero();
   }
 
-  /**
-   * Runs {@code greeter} until a run is resolved from memory. The agent's own drafted and activated
-   * events may arrive after the first answer and clear it; after a run resolved from memory, none
-   * is left to clear it.
-   */
-  private void untilRemembered(String token) {
-    await("a run resolved from memory")
-        .atMost(EVENT_DELIVERY)
-        .until(
-            () -> {
-              double before = resolutions("remembered");
-              awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
-              return resolutions("remembered") > before;
-            });
-  }
-
   /** The version a new run of {@code greeter} is accepted with. */
   private int versionRun(String token) {
     JsonNode run = start(token, "{\"agent\":\"greeter\",\"input\":{}}");
     awaitEnd(token, run);
     return run.path("agent").path("version").asInt();
-  }
-
-  private double resolutions(String answer) {
-    var counter = meters.find(AgentResolutions.METRIC).tag("answer", answer).counter();
-    return counter == null ? 0 : counter.count();
   }
 }

@@ -1,0 +1,38 @@
+package dev.agentplane.execution.registry;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.agentplane.execution.support.ExecutionTestSupport;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
+import java.time.Duration;
+
+/** What the tests of intake's memory of the registry's answers share: runs of {@code greeter}. */
+abstract class AgentResolutionsTestSupport extends ExecutionTestSupport {
+
+  static final Duration EVENT_DELIVERY = Duration.ofSeconds(20);
+
+  @Inject MeterRegistry meters;
+
+  /**
+   * Runs {@code greeter} until a run is resolved from memory. The agent's own drafted and activated
+   * events may arrive after the first answer and clear it; after a run resolved from memory, none
+   * is left to clear it.
+   */
+  void untilRemembered(String token) {
+    await("a run resolved from memory")
+        .atMost(EVENT_DELIVERY)
+        .until(
+            () -> {
+              double before = resolutions("remembered");
+              awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+              return resolutions("remembered") > before;
+            });
+  }
+
+  /** Resolutions so far with this {@code answer} tag ({@link AgentResolutions#METRIC}). */
+  double resolutions(String answer) {
+    var counter = meters.find(AgentResolutions.METRIC).tag("answer", answer).counter();
+    return counter == null ? 0 : counter.count();
+  }
+}
