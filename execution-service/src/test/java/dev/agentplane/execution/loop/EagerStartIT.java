@@ -33,7 +33,10 @@ class EagerStartIT extends ExecutionTestSupport {
 
   @Override
   protected Map<String, String> settings() {
-    return Map.of("agentplane.execution.workers.concurrency", "1");
+    // Execution's relay deletes a row once published (retention 0s), within milliseconds of its
+    // commit; kept, the rows show which runs got a dispatch message whatever the relay's pace.
+    return Map.of(
+        "agentplane.execution.workers.concurrency", "1", "agentplane.outbox.retention", "1h");
   }
 
   @Test

@@ -182,19 +182,18 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
         .atMost(SOON)
         .until(() -> server.requestLines().size() == 1);
     UUID runId = runId(run);
-    TenantScope.call(
-        tenant,
-        () ->
-            transactions.executeWrite(
-                status ->
-                    jdbc.prepareStatement(
-                        "UPDATE run SET lease_expires_at = now() - interval '1 second' WHERE id = ?",
-                        statement -> {
-                          statement.setObject(1, runId);
-                          return statement.executeUpdate();
-                        })));
+    // Expiring the lease and claiming are two transactions, and the first worker's renewal (every
+    // 200 ms) may extend the lease between them: then expire it again, as a longer pause would.
     Run claimed =
-        journal.claim(tenant, runId, "another-worker", Duration.ofMinutes(5)).orElseThrow();
+        await("the run claimed by another worker once its lease lapsed")
+            .atMost(SOON)
+            .until(
+                () -> {
+                  expireLease(tenant, runId);
+                  return journal.claim(tenant, runId, "another-worker", Duration.ofMinutes(5));
+                },
+                Optional::isPresent)
+            .orElseThrow();
     await("the first worker to abandon the call")
         .atMost(SOON)
         .until(() -> server.abortedByClient() == 1);
@@ -206,6 +205,20 @@ class UncertainToolCallsIT extends ExecutionTestSupport {
                 claimed.agentId(),
                 "another-worker",
                 claimed.epoch())));
+  }
+
+  private void expireLease(String tenant, UUID runId) {
+    TenantScope.call(
+        tenant,
+        () ->
+            transactions.executeWrite(
+                status ->
+                    jdbc.prepareStatement(
+                        "UPDATE run SET lease_expires_at = now() - interval '1 second' WHERE id = ?",
+                        statement -> {
+                          statement.setObject(1, runId);
+                          return statement.executeUpdate();
+                        })));
   }
 
   /** The data of the run's latest event named {@code name}, once there is one. */
