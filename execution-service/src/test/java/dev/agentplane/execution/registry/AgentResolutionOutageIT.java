@@ -23,7 +23,6 @@ import org.junit.jupiter.api.TestInstance;
 class AgentResolutionOutageIT extends AgentResolutionsTestSupport {
 
   private static final Duration TTL = Duration.ofSeconds(20);
-  private static final String GREETER_RUN = "{\"agent\":\"greeter\",\"input\":{}}";
 
   @Override
   protected Map<String, String> settings() {

@@ -37,7 +37,7 @@ class AgentResolutionRefreshIT extends AgentResolutionsTestSupport {
     long until = System.nanoTime() + TTL.multipliedBy(3).toNanos();
     int runs = 0;
     while (System.nanoTime() - until < 0) {
-      awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+      awaitEnd(token, start(token, GREETER_RUN));
       runs++;
     }
 

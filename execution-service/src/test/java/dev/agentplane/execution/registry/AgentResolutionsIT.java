@@ -37,7 +37,7 @@ class AgentResolutionsIT extends AgentResolutionsTestSupport {
     double rememberedBefore = resolutions("remembered");
 
     for (int i = 0; i < 3; i++) {
-      JsonNode ended = awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+      JsonNode ended = awaitEnd(token, start(token, GREETER_RUN));
       assertThat(ended.path("output").asText()).isEqualTo("hello");
     }
 
@@ -58,7 +58,7 @@ class AgentResolutionsIT extends AgentResolutionsTestSupport {
     await("version 2 to be what new runs resolve to")
         .atMost(EVENT_DELIVERY)
         .until(() -> versionRun(token) == 2);
-    JsonNode ended = awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+    JsonNode ended = awaitEnd(token, start(token, GREETER_RUN));
     assertThat(ended.path("output").asText()).isEqualTo("two");
   }
 
@@ -95,14 +95,14 @@ class AgentResolutionsIT extends AgentResolutionsTestSupport {
     await().atMost(EVENT_DELIVERY).until(() -> versionRun(busyToken) == 2);
     double askedBefore = resolutions("asked");
 
-    awaitEnd(quietToken, start(quietToken, "{\"agent\":\"greeter\",\"input\":{}}"));
+    awaitEnd(quietToken, start(quietToken, GREETER_RUN));
 
     assertThat(resolutions("asked") - askedBefore).isZero();
   }
 
   /** The version a new run of {@code greeter} is accepted with. */
   private int versionRun(String token) {
-    JsonNode run = start(token, "{\"agent\":\"greeter\",\"input\":{}}");
+    JsonNode run = start(token, GREETER_RUN);
     awaitEnd(token, run);
     return run.path("agent").path("version").asInt();
   }

@@ -12,6 +12,9 @@ abstract class AgentResolutionsTestSupport extends ExecutionTestSupport {
 
   static final Duration EVENT_DELIVERY = Duration.ofSeconds(20);
 
+  /** The body of a request to start a run of {@code greeter}. */
+  static final String GREETER_RUN = "{\"agent\":\"greeter\",\"input\":{}}";
+
   @Inject MeterRegistry meters;
 
   /**
@@ -25,7 +28,7 @@ abstract class AgentResolutionsTestSupport extends ExecutionTestSupport {
         .until(
             () -> {
               double before = resolutions("remembered");
-              awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+              awaitEnd(token, start(token, GREETER_RUN));
               return resolutions("remembered") > before;
             });
   }
