@@ -9,6 +9,7 @@ import dev.agentplane.bench.ProcessCpu;
 import dev.agentplane.bench.Scenario;
 import dev.agentplane.bench.ScenarioReport;
 import dev.agentplane.bench.ScenarioReport.Figure;
+import dev.agentplane.bench.runs.RunLedger.Built;
 import dev.agentplane.bench.runs.RunLoad.Submitted;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -337,8 +338,7 @@ public final class NoisyNeighbourScenario implements Scenario {
         RunLedger ledger, RunLoad load, long splitAtEpochMicros, long phaseStartEpochMicros)
         throws SQLException {
       Map<UUID, Long> firstCommits = ledger.firstCheckpointCommits(load.accepted().keySet());
-      Map<UUID, Long> claims = ledger.claims(load.accepted().keySet());
-      Map<UUID, Long> intakes = ledger.intakes(load.accepted().keySet());
+      Map<UUID, Built> built = ledger.builtAndClaimed(load.accepted().keySet());
       long readAt = FixedRate.epochMicros();
       Histogram toFirstCheckpoint = new Histogram(3);
       Histogram toAccepted = new Histogram(3);
@@ -366,11 +366,12 @@ public final class NoisyNeighbourScenario implements Scenario {
               .recordValue(toStart);
         }
         toAccepted.recordValue(Math.max(0, run.acceptedEpochMicros() - run.dueEpochMicros()));
-        Long claimed = claims.get(run.runId());
+        Built stages = built.get(run.runId());
+        Long claimed = stages == null ? null : stages.claimedAt();
         timelines.add(
             new RunTimeline(
                 run.dueEpochMicros(),
-                intakes.get(run.runId()),
+                stages == null ? null : stages.builtAt(),
                 run.acceptedEpochMicros(),
                 claimed,
                 committed,

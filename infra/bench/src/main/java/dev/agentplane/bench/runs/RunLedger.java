@@ -139,31 +139,27 @@ public final class RunLedger {
   }
 
   /**
-   * When each of {@code runs} was first claimed (wall clock, microseconds: {@code started_at}, the
-   * claim transaction's start); a run not claimed yet is absent.
+   * When the execution service built a run and when it was first claimed (wall clock,
+   * microseconds): {@code created_at}, after its request's turn at intake came and its agent was
+   * resolved, before the intake transaction; {@code started_at}, the claim transaction's start,
+   * null while not claimed.
    */
-  public Map<UUID, Long> claims(Collection<UUID> runs) throws SQLException {
-    Map<UUID, Long> claims = new HashMap<>();
-    forEachCommit(
-        runs,
-        "SELECT id, (extract(epoch FROM started_at) * 1000000)::bigint FROM run"
-            + " WHERE id = ANY(?) AND started_at IS NOT NULL",
-        claims::put);
-    return claims;
-  }
+  public record Built(long builtAt, Long claimedAt) {}
 
-  /**
-   * When the execution service built each of {@code runs} (wall clock, microseconds: {@code
-   * created_at}, after its request's turn at intake came and its agent was resolved, before the
-   * intake transaction).
-   */
-  public Map<UUID, Long> intakes(Collection<UUID> runs) throws SQLException {
-    Map<UUID, Long> intakes = new HashMap<>();
-    forEachCommit(
+  /** When each of {@code runs} was built and claimed, in one read of the run table. */
+  public Map<UUID, Built> builtAndClaimed(Collection<UUID> runs) throws SQLException {
+    Map<UUID, Built> built = new HashMap<>();
+    forEachRow(
         runs,
-        "SELECT id, (extract(epoch FROM created_at) * 1000000)::bigint FROM run WHERE id = ANY(?)",
-        intakes::put);
-    return intakes;
+        "SELECT id, (extract(epoch FROM created_at) * 1000000)::bigint,"
+            + " (extract(epoch FROM started_at) * 1000000)::bigint FROM run WHERE id = ANY(?)",
+        row -> {
+          long builtAt = row.getLong(2);
+          long claimedAt = row.getLong(3);
+          built.put(
+              row.getObject(1, UUID.class), new Built(builtAt, row.wasNull() ? null : claimedAt));
+        });
+    return built;
   }
 
   /** How many of {@code runs} ended in a status other than succeeded. */
@@ -190,8 +186,18 @@ public final class RunLedger {
     void row(UUID id, long value);
   }
 
+  private interface RowReader {
+    void row(ResultSet row) throws SQLException;
+  }
+
+  /** {@link #forEachRow} for a query answering a run id and one number per row. */
   private void forEachCommit(Collection<UUID> ids, String sql, RowHandler handler)
       throws SQLException {
+    forEachRow(ids, sql, row -> handler.row(row.getObject(1, UUID.class), row.getLong(2)));
+  }
+
+  /** Runs {@code sql} (its one parameter the ids, as a uuid array) in chunks of the ids. */
+  private void forEachRow(Collection<UUID> ids, String sql, RowReader reader) throws SQLException {
     List<UUID> all = new ArrayList<>(ids);
     try (Connection connection = stack.executionDatabase();
         PreparedStatement query = connection.prepareStatement(sql)) {
@@ -202,7 +208,7 @@ public final class RunLedger {
         query.setArray(1, chunk);
         try (ResultSet rows = query.executeQuery()) {
           while (rows.next()) {
-            handler.row(rows.getObject(1, UUID.class), rows.getLong(2));
+            reader.row(rows);
           }
         }
       }
