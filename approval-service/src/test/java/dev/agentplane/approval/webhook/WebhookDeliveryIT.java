@@ -145,8 +145,11 @@ class WebhookDeliveryIT extends WebhookTestSupport {
       JsonNode webhook = subscribe(tenant, receiver.url("/hooks"), ApprovalNotice.TYPE_REQUESTED);
       String id = webhook.path("id").asText();
 
-      publish(notice(tenant, ApprovalNotice.TYPE_REQUESTED));
-      publish(notice(tenant, ApprovalNotice.TYPE_REQUESTED));
+      // One transaction: both deliveries are queued before the first 410 can disable the
+      // subscription (a notice published after that queues nothing, which the end checks).
+      publish(
+          notice(tenant, ApprovalNotice.TYPE_REQUESTED),
+          notice(tenant, ApprovalNotice.TYPE_REQUESTED));
 
       await()
           .atMost(DEADLINE)

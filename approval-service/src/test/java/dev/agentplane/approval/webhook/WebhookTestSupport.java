@@ -82,15 +82,19 @@ abstract class WebhookTestSupport extends ApprovalTestSupport {
 
   /**
    * Publishes as the approval core does: inside the transaction of the change, scoped to the
-   * notice's tenant, which commits.
+   * notices' tenant, which commits. Several notices share that one transaction, as the notices of
+   * one change do.
    */
-  protected void publish(ApprovalNotice notice) {
+  protected void publish(ApprovalNotice first, ApprovalNotice... more) {
     TenantScope.run(
-        notice.tenantId(),
+        first.tenantId(),
         () ->
             transactions.executeWrite(
                 status -> {
-                  noticePublisher.publishEvent(notice);
+                  noticePublisher.publishEvent(first);
+                  for (ApprovalNotice notice : more) {
+                    noticePublisher.publishEvent(notice);
+                  }
                   return null;
                 }));
   }
