@@ -292,7 +292,7 @@ class DecisionsIT extends ApprovalTestSupport {
       // Then nothing more arrives for it: the relay has sent its one row (checked above).
       await()
           .during(Duration.ofSeconds(2))
-          .atMost(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(10))
           .until(
               () ->
                   tap.all(ApprovalDecided.class, e -> e.approvalId().equals(idOf(request))).size(),

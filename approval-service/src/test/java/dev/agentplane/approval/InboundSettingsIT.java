@@ -29,7 +29,7 @@ class InboundSettingsIT extends InboundTestSupport {
     Map<String, String> properties = new HashMap<>(super.getProperties());
     properties.put("agentplane.approval.inbound.public-url", "https://approvals.example.test/ap/");
     properties.put("agentplane.approval.inbound.timestamp-tolerance", "30s");
-    properties.put("agentplane.approval.inbound.previous-secret-validity", "4s");
+    properties.put("agentplane.approval.inbound.previous-secret-validity", "10s");
     properties.put("agentplane.approval.inbound.link-validity", "10m");
     properties.put("agentplane.approval.inbound.max-link-validity", "1h");
     properties.put("agentplane.approval.inbound.sweep-interval", "200ms");
@@ -79,14 +79,14 @@ class InboundSettingsIT extends InboundTestSupport {
     JsonNode rotation = rotateSecret(tenant);
     String current = rotation.path("secret").asText();
     assertThat(Instant.parse(rotation.path("previousValidUntil").asText()))
-        .isEqualTo(Instant.parse(rotation.path("rotatedAt").asText()).plusSeconds(4));
+        .isEqualTo(Instant.parse(rotation.path("rotatedAt").asText()).plusSeconds(10));
 
     // A validly signed decision on a request that does not exist is a 404 that records nothing,
     // so it probes whether a secret still verifies without deciding anything.
     assertProblem(probe(tenant, old), 404, "not-found");
 
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(200))
         .until(() -> probe(tenant, old).status() == 401);
     assertProblem(probe(tenant, old), 401, "invalid-signature");
@@ -107,7 +107,7 @@ class InboundSettingsIT extends InboundTestSupport {
     String tenant = newTenant();
     inboundSecret(tenant);
     JsonNode request = open(tenant, anApproval().requiring(2));
-    Reply minted = mintLinks(tenant, request, linkBody("bob", "PT5S"));
+    Reply minted = mintLinks(tenant, request, linkBody("bob", "PT15S"));
     assertThat(minted.status()).as(minted.raw()).isEqualTo(201);
     String approveUrl = minted.body().path("approve").asText();
 
@@ -115,7 +115,7 @@ class InboundSettingsIT extends InboundTestSupport {
     assertThat(inboundRows.messageChannels(tenant)).containsExactly("action_link");
 
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(45))
         .pollInterval(Duration.ofMillis(200))
         .until(() -> inboundRows.messageChannels(tenant).isEmpty());
     // Forgotten, yet it cannot be used again: it has expired.

@@ -289,7 +289,7 @@ class RequestsIT extends ApprovalTestSupport {
     try (EventTap tap = new EventTap(Topics.APPROVALS_DECIDED)) {
       await()
           .during(Duration.ofSeconds(1))
-          .atMost(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(10))
           .until(
               () -> tap.all(ApprovalDecided.class, e -> e.approvalId().equals(idOf(request))),
               List::isEmpty);

@@ -146,10 +146,10 @@ class SlaIT extends ApprovalTestSupport {
   @Test
   void theScheduledSweepExpiresRequestsByItself() {
     String tenant = newTenant();
-    JsonNode request = open(tenant, anApproval().expiringAt(clock.instant().plusSeconds(1)));
+    JsonNode request = open(tenant, anApproval().expiringAt(clock.instant().plusSeconds(5)));
 
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> view(tenant, request).path("status").asText().equals("expired"));
   }

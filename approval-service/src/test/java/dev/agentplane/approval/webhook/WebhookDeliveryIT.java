@@ -160,13 +160,17 @@ class WebhookDeliveryIT extends WebhookTestSupport {
       JsonNode disabled = api().get("/v1/webhooks/" + id, admin(tenant)).body();
       assertThat(disabled.path("enabled").asBoolean()).isFalse();
       assertThat(disabled.path("disabledReason").asText()).contains("410 Gone");
-      int attempted = receiver.received().size();
-      assertThat(attempted).isBetween(1, 2);
 
-      publish(notice(tenant, ApprovalNotice.TYPE_REQUESTED));
+      ApprovalNotice late = notice(tenant, ApprovalNotice.TYPE_REQUESTED);
+      publish(late);
 
+      // Nothing queued means nothing sent, ever. The second delivery may have been on the wire
+      // when the first 410 disabled it, so the receiver got one request or two, never the late one.
       assertThat(deliveries(tenant, id)).hasSize(2);
-      assertThat(receiver.received()).hasSize(attempted);
+      assertThat(receiver.received())
+          .extracting(message -> message.header("webhook-id"))
+          .hasSizeBetween(1, 2)
+          .doesNotContain(late.noticeId().toString());
     }
   }
 
@@ -175,7 +179,7 @@ class WebhookDeliveryIT extends WebhookTestSupport {
     String tenant = newTenant();
     try (Receiver receiver =
         Receiver.start()
-            .thenReply(Receiver.Reply.slow(Duration.ofSeconds(5)))
+            .thenReply(Receiver.Reply.slow(Duration.ofSeconds(10)))
             .byDefault(Receiver.Reply.status(200))) {
       JsonNode webhook = subscribe(tenant, receiver.url("/hooks"), ApprovalNotice.TYPE_REMINDER);
 
@@ -185,7 +189,7 @@ class WebhookDeliveryIT extends WebhookTestSupport {
       JsonNode first = delivery.path("attempts").get(0);
       assertThat(first.has("statusCode")).isFalse();
       assertThat(first.path("error").asText()).contains("timed out");
-      assertThat(first.path("latencyMs").asLong()).isBetween(900L, 4000L);
+      assertThat(first.path("latencyMs").asLong()).isBetween(2900L, 9000L);
       assertThat(delivery.path("attempts").get(1).path("statusCode").asInt()).isEqualTo(200);
     }
   }

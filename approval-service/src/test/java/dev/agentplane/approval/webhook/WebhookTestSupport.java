@@ -36,8 +36,9 @@ abstract class WebhookTestSupport extends ApprovalTestSupport {
     properties.put("agentplane.approval.webhooks.require-https", "false");
     properties.put("agentplane.approval.webhooks.allowed-hosts", "localhost,127.0.0.1");
     properties.put("agentplane.approval.webhooks.retry-schedule", "150ms,150ms,150ms");
-    properties.put("agentplane.approval.webhooks.read-timeout", "1s");
-    properties.put("agentplane.approval.webhooks.connect-timeout", "1s");
+    // Long enough that a CPU stall on a loaded machine does not turn into an extra attempt.
+    properties.put("agentplane.approval.webhooks.read-timeout", "3s");
+    properties.put("agentplane.approval.webhooks.connect-timeout", "3s");
     properties.put("agentplane.approval.webhooks.poll-interval", "100ms");
     return properties;
   }
