@@ -24,6 +24,9 @@ import org.junit.jupiter.api.TestInstance;
 class JwksKeyRetirementIT {
 
   private static final Duration CACHE_TTL = Duration.ofSeconds(2);
+  // The TTL, then a request that finds the cache expired: timed here, around polls through the
+  // gateway, which a loaded machine can hold up for seconds.
+  private static final Duration WITHDRAWAL_NOTICED_WITHIN = CACHE_TTL.plusSeconds(5);
 
   private final RSAKey staying = TestIdentityProvider.newRsaKey("staying");
   private final RSAKey retiring = TestIdentityProvider.newRsaKey("retiring");
@@ -68,11 +71,11 @@ class JwksKeyRetirementIT {
     long withdrawnAt = System.nanoTime();
 
     await()
-        .atMost(CACHE_TTL.multipliedBy(4))
+        .atMost(WITHDRAWAL_NOTICED_WITHIN)
         .pollInterval(Duration.ofMillis(100))
         .until(() -> gateway.get("/v1/agents/retired", token).statusCode() == 401);
     assertThat(Duration.ofNanos(System.nanoTime() - withdrawnAt))
-        .isLessThan(CACHE_TTL.plusSeconds(1));
+        .isLessThan(WITHDRAWAL_NOTICED_WITHIN);
     int letThrough = registry.requestsTo("/v1/agents/retired").size();
     assertThat(gateway.get("/v1/agents/retired", token).statusCode()).isEqualTo(401);
     assertThat(registry.requestsTo("/v1/agents/retired")).hasSize(letThrough);

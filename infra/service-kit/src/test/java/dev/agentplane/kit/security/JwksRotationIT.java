@@ -38,6 +38,9 @@ import org.junit.jupiter.api.TestInstance;
 class JwksRotationIT implements RealInfrastructure {
 
   private static final Duration CACHE_TTL = Duration.ofSeconds(2);
+  // The TTL, then a request that finds the cache expired: timed here, around a new connection per
+  // poll, which a loaded machine can hold up for seconds.
+  private static final Duration WITHDRAWAL_NOTICED_WITHIN = CACHE_TTL.plusSeconds(5);
 
   private final RSAKey original = TestIdentityProvider.newRsaKey("original");
   private final ECKey retiring = TestIdentityProvider.newEcKey("retiring");
@@ -115,11 +118,11 @@ class JwksRotationIT implements RealInfrastructure {
     long withdrawnAt = System.nanoTime();
 
     await("the withdrawn key to be refused")
-        .atMost(CACHE_TTL.multipliedBy(4))
+        .atMost(WITHDRAWAL_NOTICED_WITHIN)
         .pollInterval(Duration.ofMillis(100))
         .until(() -> statusWith(rotating, token) == 401);
     assertThat(Duration.ofNanos(System.nanoTime() - withdrawnAt))
-        .isLessThan(CACHE_TTL.plusSeconds(1));
+        .isLessThan(WITHDRAWAL_NOTICED_WITHIN);
     assertThat(statusWith(rotating, token)).as("and stays refused").isEqualTo(401);
     assertThat(statusWith(rotating, signedBy(original)))
         .as("the keys still published keep working")

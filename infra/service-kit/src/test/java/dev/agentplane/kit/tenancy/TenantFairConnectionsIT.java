@@ -1,16 +1,13 @@
 package dev.agentplane.kit.tenancy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.agentplane.testkit.RealInfrastructure;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -23,15 +20,17 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The application datasource's connections, on the real pool and database, go to the tenants in
  * turn: with the pool taken, a quiet tenant's caller waits for one connection of the noisy tenant's
- * hundred, not for all of them; a caller out of patience gets the pool's timeout error; no
- * connection's turn is lost on the way.
+ * hundred, not for all of them, and no connection's turn is lost on the way. A caller out of
+ * patience is {@link TenantFairConnectionsTimeoutIT}'s, on a pool of its own patience.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TenantFairConnectionsIT implements RealInfrastructure {
 
   private static final int POOL = 2;
-  private static final long PATIENCE_MILLIS = 1000;
+  // Long: the first caller waits from when it lines up until its turn, and lining up the five after
+  // it takes a poll of Awaitility's each, which on a loaded machine can outlast a second.
+  private static final long PATIENCE_MILLIS = 30_000;
 
   @Inject DataSource dataSource;
 
@@ -72,28 +71,6 @@ class TenantFairConnectionsIT implements RealInfrastructure {
         .containsExactly("noisy-0", "quiet", "noisy-1", "noisy-2", "noisy-3", "noisy-4");
     stillHeld.close();
     assertThat(fair.free()).as("every connection's turn came back").isEqualTo(POOL);
-  }
-
-  @Test
-  void aCallerOutOfPatienceGetsTheTimeoutAndLeavesNoTurnBehind() throws Exception {
-    TenantBoundDataSource fair = dataSource.unwrap(TenantBoundDataSource.class);
-    Connection first = TenantScope.call("noisy", this::open);
-    Connection second = TenantScope.call("noisy", this::open);
-
-    assertThatThrownBy(() -> TenantScope.call("late", this::open))
-        .hasRootCauseInstanceOf(SQLTransientConnectionException.class)
-        .rootCause()
-        .hasMessageContaining("No connection came free within " + PATIENCE_MILLIS + " ms");
-    assertThat(fair.waiting()).isZero();
-
-    first.close();
-    first.close();
-    second.close();
-    assertThat(fair.free()).as("closing twice gives one turn back").isEqualTo(POOL);
-    try (Connection again = TenantScope.call("late", this::open);
-        ResultSet one = again.createStatement().executeQuery("SELECT 1")) {
-      assertThat(one.next()).isTrue();
-    }
   }
 
   private Thread caller(String tenant, String name, List<String> served) {

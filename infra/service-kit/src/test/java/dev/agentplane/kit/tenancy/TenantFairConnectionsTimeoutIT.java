@@ -1,0 +1,74 @@
+package dev.agentplane.kit.tenancy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentplane.testkit.RealInfrastructure;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.HashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * On the real pool and database, with the pool taken, a caller out of patience gets the pool's
+ * timeout error and leaves no connection's turn behind. Apart from {@link TenantFairConnectionsIT}
+ * because the patience is the pool's: short here, so the test does not wait long, and long there,
+ * so no caller in its queue gives up.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TenantFairConnectionsTimeoutIT implements RealInfrastructure {
+
+  private static final int POOL = 2;
+  private static final long PATIENCE_MILLIS = 1000;
+
+  @Inject DataSource dataSource;
+
+  @Override
+  public Map<String, String> getProperties() {
+    Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
+    properties.put("datasources.default.maximum-pool-size", String.valueOf(POOL));
+    properties.put("datasources.default.minimum-idle", String.valueOf(POOL));
+    properties.put("datasources.default.connection-timeout", String.valueOf(PATIENCE_MILLIS));
+    // Every connection open to tenants here; what is kept for shared work is unit-tested.
+    properties.put("agentplane.db.reserved-for-shared-work", "0");
+    return properties;
+  }
+
+  @Test
+  void aCallerOutOfPatienceGetsTheTimeoutAndLeavesNoTurnBehind() throws Exception {
+    TenantBoundDataSource fair = dataSource.unwrap(TenantBoundDataSource.class);
+    Connection first = TenantScope.call("noisy", this::open);
+    Connection second = TenantScope.call("noisy", this::open);
+
+    assertThatThrownBy(() -> TenantScope.call("late", this::open))
+        .hasRootCauseInstanceOf(SQLTransientConnectionException.class)
+        .rootCause()
+        .hasMessageContaining("No connection came free within " + PATIENCE_MILLIS + " ms");
+    assertThat(fair.waiting()).isZero();
+
+    first.close();
+    first.close();
+    second.close();
+    assertThat(fair.free()).as("closing twice gives one turn back").isEqualTo(POOL);
+    try (Connection again = TenantScope.call("late", this::open);
+        ResultSet one = again.createStatement().executeQuery("SELECT 1")) {
+      assertThat(one.next()).isTrue();
+    }
+  }
+
+  private Connection open() {
+    try {
+      return dataSource.unwrap(TenantBoundDataSource.class).getConnection();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
