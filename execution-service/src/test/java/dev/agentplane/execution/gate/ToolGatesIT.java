@@ -390,17 +390,18 @@ class ToolGatesIT extends ExecutionTestSupport {
   void timeSpentWaitingForAHumanIsNotChargedToTheRunsTimeLimit() {
     Parked parked =
         parkedOnOneGatedEcho(
-            aScriptedAgent().calls("echo", "{}").answers("'fine'").policy("{'timeoutSeconds': 2}"));
+            // Seconds enough for the steps before and after the wait on a loaded machine.
+            aScriptedAgent().calls("echo", "{}").answers("'fine'").policy("{'timeoutSeconds': 4}"));
     String tenant = parked.tenant();
     String token = parked.token();
     JsonNode run = parked.run();
     String callId = parked.callId();
     Instant parkedAt = Instant.now();
-    // The run's two seconds pass while it is parked; nothing may time it out meanwhile.
+    // The run's four seconds pass while it is parked; nothing may time it out meanwhile.
     await("the run's time limit to pass while parked")
-        .pollDelay(Duration.ofMillis(2500))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> Duration.between(parkedAt, Instant.now()).toMillis() >= 2500);
+        .pollDelay(Duration.ofMillis(5000))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Duration.between(parkedAt, Instant.now()).toMillis() >= 5000);
     assertThat(get(token, "/v1/runs/" + run.path("id").asText()).path("status").asText())
         .isEqualTo("waiting_approval");
 

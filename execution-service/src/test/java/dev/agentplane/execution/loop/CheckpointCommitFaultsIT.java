@@ -45,9 +45,11 @@ import org.junit.jupiter.api.TestInstance;
  * that met no fault, under its first lease (no takeover), each payment made once and each call made
  * once.
  *
- * <p>The journal's writers are on (group commits), as in production; leases last 3 s, so a worker
+ * <p>The journal's writers are on (group commits), as in production; leases last 10 s, so a worker
  * that gave a run up (as every one of these faults made it do before commits were retried) would be
- * replaced within seconds, which the assertions would see (a {@code run.resumed}, a second epoch).
+ * replaced well within the minute a test waits for the run, which the assertions would see (a
+ * {@code run.resumed}, a second epoch). A renewal held up for seconds on a loaded machine, behind a
+ * commit that holds the run's row while it waits, does not lose the lease.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -77,7 +79,7 @@ class CheckpointCommitFaultsIT extends ExecutionTestSupport {
   @Override
   protected Map<String, String> settings() {
     return Map.of(
-        "agentplane.execution.workers.lease-duration", "3s",
+        "agentplane.execution.workers.lease-duration", "10s",
         "agentplane.execution.workers.renew-every", "1s");
   }
 

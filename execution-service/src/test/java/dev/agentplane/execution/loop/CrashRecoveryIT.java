@@ -107,7 +107,9 @@ class CrashRecoveryIT {
   @Test
   void aRunStreamsLiveFromAnInstanceThatDoesNotExecuteIt() {
     String tenant = newTenant();
-    registry.activeNapper(tenant);
+    // Long enough that the run still naps once the first instance's poll has shown tool.started
+    // and the test reads the run there, across child JVMs on a loaded machine.
+    registry.activeNapper(tenant, Duration.ofSeconds(5));
     String token = operator(tenant);
     // Accepted by the second instance, which starts it at once (eager start); streamed by the
     // first, which hears of its events only by polling the database.

@@ -55,7 +55,9 @@ class EagerStartIT extends ExecutionTestSupport {
   @Test
   void aRunThisInstanceHasNoSlotForIsSentThroughKafkaAndStillRuns() {
     String tenant = newTenant();
-    registry.activeNapper(tenant);
+    // The nap must outlast the greeter's intake, which asks the registry for "greeter" before it
+    // looks for a free slot: had the napper ended by then, the greeter would start here unsent.
+    registry.activeNapper(tenant, Duration.ofSeconds(5));
     registry.activeAgent(tenant, "greeter", answering("hello"));
     String token = operator(tenant);
     await().atMost(Duration.ofSeconds(20)).until(workers::startsHere);

@@ -455,12 +455,14 @@ class LeaseFencingIT extends ExecutionTestSupport {
   void aWorkerPausedPastItsLeaseWritesNothingOnceTheRunWasTakenOver() {
     String tenant = newTenant();
     registry.activeTool(tenant, "sleep", ToolSpecs.sleep());
+    // Asleep for long after its lease lapses: the take-over must come before the worker wakes, or
+    // its commits, still under the epoch it holds, go through.
     registry.activeAgent(
         tenant,
         "sleeper",
         aScriptedAgent()
             .tools("sleep")
-            .calls("sleep", "{'milliseconds': 2500}")
+            .calls("sleep", "{'milliseconds': 6000}")
             .answers("'rested'")
             .build());
     JsonNode run = start(operator(tenant), "{\"agent\":\"sleeper\",\"input\":\"rest\"}");

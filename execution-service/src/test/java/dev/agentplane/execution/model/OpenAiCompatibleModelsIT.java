@@ -278,8 +278,10 @@ class OpenAiCompatibleModelsIT {
       caller.interrupt();
 
       assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+      // Far short of the 20 s reply timeout that would end the held stream otherwise, with room
+      // for a stall of a loaded machine.
       assertThat(Duration.ofNanos(System.nanoTime() - interruptedAt))
-          .isLessThan(Duration.ofSeconds(2));
+          .isLessThan(Duration.ofSeconds(3));
     } finally {
       releaseStream.countDown();
     }

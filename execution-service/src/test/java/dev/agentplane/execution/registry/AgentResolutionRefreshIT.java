@@ -17,7 +17,9 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentResolutionRefreshIT extends AgentResolutionsTestSupport {
 
-  private static final Duration TTL = Duration.ofSeconds(3);
+  // Runs must keep coming in the second half of each ttl, and a refresh answer before its end,
+  // however slow a loaded machine: the halves are seconds long.
+  private static final Duration TTL = Duration.ofSeconds(6);
 
   @Override
   protected Map<String, String> settings() {
@@ -33,8 +35,10 @@ class AgentResolutionRefreshIT extends AgentResolutionsTestSupport {
     double askedBefore = resolutions("asked");
     double refreshedBefore = resolutions("refreshed");
 
-    // Runs back to back for three ttls: each answer would have lapsed twice without a refresh.
-    long until = System.nanoTime() + TTL.multipliedBy(3).toNanos();
+    // Runs back to back for two ttls: the first answer would have lapsed, and its refreshed one
+    // too,
+    // without a refresh each.
+    long until = System.nanoTime() + TTL.multipliedBy(2).toNanos();
     int runs = 0;
     while (System.nanoTime() - until < 0) {
       awaitEnd(token, start(token, GREETER_RUN));

@@ -50,6 +50,8 @@ class AgentResolutionsIT extends AgentResolutionsTestSupport {
     String tenant = newTenant();
     UUID agentId = registry.activeAgent(tenant, "greeter", answering("one"));
     String token = operator(tenant);
+    // Version 1 in memory once the listener is assigned: only the promotion's event can change it.
+    untilRemembered(token);
     assertThat(versionRun(token)).isEqualTo(1);
 
     registry.promoteAgent(
@@ -68,6 +70,8 @@ class AgentResolutionsIT extends AgentResolutionsTestSupport {
     UUID tool = registry.activeTool(tenant, "sleep", ToolSpecs.sleep());
     registry.activeAgent(tenant, "napper", sleepingThenAnswering(1, "rested"));
     String token = operator(tenant);
+    // The listener hears only what is published once it is assigned.
+    awaitLifecycleEventsApplied();
     JsonNode rested = awaitEnd(token, start(token, "{\"agent\":\"napper\",\"input\":{}}"));
     assertThat(rested.path("output").asText()).isEqualTo("rested");
 
@@ -88,10 +92,12 @@ class AgentResolutionsIT extends AgentResolutionsTestSupport {
     registry.activeAgent(quiet, "greeter", answering("hello"));
     UUID busyAgent = registry.activeAgent(busy, "greeter", answering("one"));
     String quietToken = operator(quiet);
+    String busyToken = operator(busy);
     untilRemembered(quietToken);
+    // Version 1 remembered for the busy tenant too: version 2 then shows its event was applied.
+    untilRemembered(busyToken);
     registry.promoteAgent(
         busy, busyAgent, registry.newAgentDraft(busy, busyAgent, answering("two")));
-    String busyToken = operator(busy);
     await().atMost(EVENT_DELIVERY).until(() -> versionRun(busyToken) == 2);
     double askedBefore = resolutions("asked");
 

@@ -18,11 +18,12 @@ abstract class AgentResolutionsTestSupport extends ExecutionTestSupport {
   @Inject MeterRegistry meters;
 
   /**
-   * Runs {@code greeter} until a run is resolved from memory. The agent's own drafted and activated
-   * events may arrive after the first answer and clear it; after a run resolved from memory, none
-   * is left to clear it.
+   * Runs {@code greeter} until a run is resolved from memory, once the tenant's lifecycle events so
+   * far (its agent drafted and activated) have been applied: none is left to clear the answer
+   * afterwards, as one applied after the first answer would.
    */
   void untilRemembered(String token) {
+    awaitLifecycleEventsApplied();
     await("a run resolved from memory")
         .atMost(EVENT_DELIVERY)
         .until(

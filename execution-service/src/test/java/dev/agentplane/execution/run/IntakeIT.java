@@ -69,6 +69,8 @@ class IntakeIT extends ExecutionTestSupport {
       assertThat(awaitEnd(token, run).path("output").asText()).isEqualTo("one");
     }
 
+    // The listener hears only what is published once it is assigned.
+    awaitLifecycleEventsApplied();
     registry.promoteAgent(
         tenant, agentId, registry.newAgentDraft(tenant, agentId, answering("two")));
     JsonNode second = start(token, "{\"agent\":\"greeter\",\"version\":2,\"input\":{}}");
@@ -395,6 +397,9 @@ class IntakeIT extends ExecutionTestSupport {
     registry.activeTool(tenant, "sleep", sleep());
     UUID agentId = registry.activeAgent(tenant, "napper", sleepingThenAnswering(8000, "old"));
     String token = operator(tenant);
+    // Before the run, not during its nap: the listener hears only what is published once it is
+    // assigned.
+    awaitLifecycleEventsApplied();
     JsonNode slow = start(token, "{\"agent\":\"napper\",\"input\":{}}");
     String path = "/v1/runs/" + slow.path("id").asText();
     String oldHash = slow.path("agent").path("specHash").asText();
@@ -414,7 +419,13 @@ class IntakeIT extends ExecutionTestSupport {
     assertThat(ended.path("agent").path("version").asInt()).isEqualTo(1);
     assertThat(ended.path("agent").path("specHash").asText()).isEqualTo(oldHash);
 
-    JsonNode next = awaitEnd(token, start(token, "{\"agent\":\"napper\",\"input\":{}}"));
+    // Intake may still hold version 1 until the promotion's lifecycle event is applied.
+    JsonNode next =
+        await("version 2 to be what new runs resolve to")
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> awaitEnd(token, start(token, "{\"agent\":\"napper\",\"input\":{}}")),
+                run -> run.path("agent").path("version").asInt() == 2);
     assertThat(next.path("output").asText()).isEqualTo("new");
     assertThat(next.path("agent").path("version").asInt()).isEqualTo(2);
     assertThat(next.path("agent").path("specHash").asText()).isNotEqualTo(oldHash);

@@ -135,7 +135,9 @@ class ResumeForkIT extends ExecutionTestSupport {
     String tenant = newTenant();
     CountDownLatch release = new CountDownLatch(1);
     try (FakeOpenAiServer openAi = FakeOpenAiServer.start()) {
-      givenAnOpenAiCalculatorAgent(tenant, openAi, "{'timeoutSeconds':2}");
+      // Time for the first model call and the calculator's on a loaded machine: the deadline must
+      // come while the second call hangs.
+      givenAnOpenAiCalculatorAgent(tenant, openAi, "{'timeoutSeconds':5}");
       openAi.answer(calculatorCall("call_sum", "40 + 2"));
       openAi.answer(FakeOpenAiServer.slowStream(textChunk("Let me think", true), release));
       String token = operator(tenant);

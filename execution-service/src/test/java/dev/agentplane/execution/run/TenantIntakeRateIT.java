@@ -32,6 +32,10 @@ class TenantIntakeRateIT extends ExecutionTestSupport {
   private static final Duration TURNS_APART = Duration.ofSeconds(1);
   // Bucket4j refills continuously; the clock of createdAt has its own granularity.
   private static final Duration TOLERANCE = Duration.ofMillis(100);
+  // createdAt is read once a request's thread, parked until its turn, has woken and gone on: one
+  // woken late after one on time is accepted that much less than a turn after it, on a loaded
+  // machine a couple of hundred milliseconds. Paced at two a second they would be closer still.
+  private static final Duration LATE_WAKE_UP = Duration.ofMillis(200);
 
   @Override
   protected Map<String, String> settings() {
@@ -83,7 +87,7 @@ class TenantIntakeRateIT extends ExecutionTestSupport {
       for (int i = 1; i < accepted.size(); i++) {
         assertThat(Duration.between(accepted.get(i - 1), accepted.get(i)))
             .as("run %d was accepted a turn after run %d", i + 1, i)
-            .isGreaterThanOrEqualTo(TURNS_APART.minus(TOLERANCE));
+            .isGreaterThanOrEqualTo(TURNS_APART.minus(TOLERANCE).minus(LATE_WAKE_UP));
       }
     }
     assertThat(listedIds(token, "limit=100")).as("the refused request wrote nothing").hasSize(3);

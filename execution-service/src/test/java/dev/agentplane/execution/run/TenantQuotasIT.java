@@ -36,8 +36,11 @@ class TenantQuotasIT extends ExecutionTestSupport {
 
   private static final Duration OVERLAP_TOLERANCE = Duration.ofMillis(100);
   private static final Duration HANDOFF_WITHIN = Duration.ofSeconds(5);
-  // Well under the napper's 1.5 s per run, so a tenant whose queue drained is admitted again.
-  private static final Duration REMEMBERED = Duration.ofMillis(1200);
+  // Each run naps this long: the test fills the tenant's queue while the first one naps, which
+  // takes several requests, so it is long enough for a loaded machine to send them all.
+  private static final Duration NAP = Duration.ofSeconds(3);
+  // Well under a nap, so a tenant whose queue drained is admitted again.
+  private static final Duration REMEMBERED = Duration.ofMillis(2500);
   // A tenant on a larger tier: its queued-runs quota is overridden to 5.
   private static final String ROOMY = newTenant();
 
@@ -67,7 +70,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
   @Test
   void aTenantOverItsQuotasWaitsOrIsRefusedWhileAnotherTenantRunsAtOnce() {
     String busy = newTenant();
-    registry.activeNapper(busy);
+    registry.activeNapper(busy, NAP);
     String busyToken = operator(busy);
     String quiet = newTenant();
     registry.activeAgent(quiet, "greeter", answering("hello"));
@@ -112,7 +115,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
 
   @Test
   void aTenantsOwnQueuedQuotaOverridesTheDefault() {
-    registry.activeNapper(ROOMY);
+    registry.activeNapper(ROOMY, NAP);
     String token = operator(ROOMY);
     List<JsonNode> accepted = oneRunningThenQueued(token, 5);
 
@@ -121,32 +124,33 @@ class TenantQuotasIT extends ExecutionTestSupport {
     assertThat(refused.status()).as(refused.raw()).isEqualTo(429);
     assertThat(refused.problemSlug()).isEqualTo("queued-runs-quota");
     assertThat(listedIds(token, "limit=100")).hasSize(6);
-    for (JsonNode run : accepted) {
-      runs().awaitEnd(token, run, Duration.ofSeconds(60));
-    }
+    cancelAll(token, accepted);
   }
 
   @Test
   void aTenantFoundAtItsQueuedQuotaIsRefusedWithoutALookUntilThatIsNoLongerRemembered() {
     String busy = newTenant();
-    registry.activeNapper(busy);
+    registry.activeNapper(busy, NAP);
+    activeSleeper(busy);
     String token = operator(busy);
-    List<JsonNode> started = oneRunningThenQueued(token, 3);
-    JsonNode first = started.get(0);
-    List<JsonNode> queued = started.subList(1, started.size());
+    // The sleeper holds the running place, so no run starts (which would end the memory early)
+    // before the test cancels it.
+    List<JsonNode> started = oneRunningThenQueued(token, "sleeper", "napper", 2);
+    // Admitting the third queued run finds the queue full: remembered from then on.
+    long filledSentAt = System.nanoTime();
+    JsonNode filling = start(token, "{\"agent\":\"napper\",\"input\":{}}");
     Reply counted = startWaiting(token, "napper", 0);
-    long countedAt = System.nanoTime();
     assertThat(counted.status()).as(counted.raw()).isEqualTo(429);
 
     Reply cancelled =
-        api().post(path(queued.get(2)) + "/cancel", token, "{\"reason\":\"room for another\"}");
+        api().post(path(filling) + "/cancel", token, "{\"reason\":\"room for another\"}");
     assertThat(cancelled.status()).as(cancelled.raw()).isIn(200, 202);
-    runs().awaitStatus(token, queued.get(2), "cancelled", Duration.ofSeconds(10));
+    runs().awaitStatus(token, filling, "cancelled", Duration.ofSeconds(10));
     Reply remembered = startWaiting(token, "napper", 0);
     long rememberedAt = System.nanoTime();
 
-    assertThat(Duration.ofNanos(rememberedAt - countedAt))
-        .as("the second request came while the refusal was still remembered")
+    assertThat(Duration.ofNanos(rememberedAt - filledSentAt))
+        .as("the second request came while the full queue was still remembered")
         .isLessThan(REMEMBERED);
     assertThat(remembered.status())
         .as("a place came free, but the tenant is still remembered as full: " + remembered.raw())
@@ -159,23 +163,20 @@ class TenantQuotasIT extends ExecutionTestSupport {
             .pollInterval(Duration.ofMillis(100))
             .until(() -> startWaiting(token, "napper", 0), reply -> reply.status() != 429);
     assertThat(admitted.status()).as(admitted.raw()).isEqualTo(202);
-    // The refusal was remembered a little before its answer was read here.
-    assertThat(Duration.ofNanos(System.nanoTime() - countedAt))
-        .as("admitted again only once the refusal was no longer remembered")
-        .isGreaterThanOrEqualTo(REMEMBERED.minusMillis(100));
-    for (JsonNode run : List.of(first, queued.get(0), queued.get(1), admitted.body())) {
-      runs().awaitEnd(token, run, Duration.ofSeconds(60));
-    }
+    assertThat(Duration.ofNanos(System.nanoTime() - filledSentAt))
+        .as("admitted again only once the full queue was no longer remembered")
+        .isGreaterThanOrEqualTo(REMEMBERED);
+
+    cancelAll(token, List.of(started.get(0), started.get(1), started.get(2), admitted.body()));
   }
 
   @Test
   void aRequestAtAFullQueueWaitsForRoomAndIsAdmittedOnceARunOfItsTenantStarts() throws Exception {
     String busy = newTenant();
     registry.activeTool(busy, "sleep", ToolSpecs.sleep());
-    // Longer than the test, under the sleep tool's 30 s maximum: only the cancel makes room.
-    registry.activeAgent(busy, "sleeper", AgentSpecs.sleepingThenAnswering(25_000, "late"));
+    activeSleeper(busy);
     String token = operator(busy);
-    List<JsonNode> started = oneRunningThenQueued(token, "sleeper", 3);
+    List<JsonNode> started = oneRunningThenQueued(token, "sleeper", "sleeper", 3);
     assertThat(startWaiting(token, "sleeper", 0).status())
         .as("the queue is full, and the tenant is now known to be")
         .isEqualTo(429);
@@ -203,10 +204,9 @@ class TenantQuotasIT extends ExecutionTestSupport {
         .as("the first queued run started in the cancelled one's place: " + admitted.raw())
         .isEqualTo(202);
     assertThat(listedIds(token, "limit=100")).hasSize(5);
-    for (JsonNode run : started.subList(1, started.size())) {
-      api().post(path(run) + "/cancel", token, "{\"reason\":\"done\"}");
-    }
-    api().post(path(admitted.body()) + "/cancel", token, "{\"reason\":\"done\"}");
+    List<JsonNode> left = new ArrayList<>(started.subList(1, started.size()));
+    left.add(admitted.body());
+    cancelAll(token, left);
   }
 
   /** {@code POST /v1/runs} of {@code agent}, waiting for room {@code seconds} at most. */
@@ -224,18 +224,37 @@ class TenantQuotasIT extends ExecutionTestSupport {
    * Starts a napper, waits until it runs, then queues {@code queued} more behind it; all of them.
    */
   private List<JsonNode> oneRunningThenQueued(String token, int queued) {
-    return oneRunningThenQueued(token, "napper", queued);
+    return oneRunningThenQueued(token, "napper", "napper", queued);
   }
 
-  private List<JsonNode> oneRunningThenQueued(String token, String agent, int queued) {
-    String request = "{\"agent\":\"" + agent + "\",\"input\":{}}";
-    JsonNode first = start(token, request);
+  private List<JsonNode> oneRunningThenQueued(
+      String token, String runningAgent, String queuedAgent, int queued) {
+    JsonNode first = start(token, "{\"agent\":\"" + runningAgent + "\",\"input\":{}}");
     runs().awaitStatus(token, first, "running", Duration.ofSeconds(20));
     List<JsonNode> started = new ArrayList<>(List.of(first));
     for (int i = 0; i < queued; i++) {
-      started.add(start(token, request));
+      started.add(start(token, "{\"agent\":\"" + queuedAgent + "\",\"input\":{}}"));
     }
     return started;
+  }
+
+  /**
+   * An agent {@code sleeper}, of the tenant's {@code sleep} tool, that runs longer than any test
+   * here: only a cancel ends it.
+   */
+  private void activeSleeper(String tenant) {
+    // Under the sleep tool's 30 s maximum.
+    registry.activeAgent(tenant, "sleeper", AgentSpecs.sleepingThenAnswering(25_000, "late"));
+  }
+
+  /** Ends the runs a test left running or queued, so that they hold no worker for the next. */
+  private void cancelAll(String token, List<JsonNode> started) {
+    for (JsonNode run : started) {
+      api().post(path(run) + "/cancel", token, "{\"reason\":\"done\"}");
+    }
+    for (JsonNode run : started) {
+      runs().awaitEnd(token, run, Duration.ofSeconds(10));
+    }
   }
 
   private static String path(JsonNode run) {

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.TestInstance;
 class EventStreamIT extends ExecutionTestSupport {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
+  // For tests that look at the run while it naps: long enough that it still naps when they look,
+  // after reading its first events on a loaded machine.
+  private static final Duration LONG_NAP = Duration.ofSeconds(5);
   private static final Set<String> TERMINAL_EVENTS =
       Set.of("run.succeeded", "run.failed", "run.cancelled", "run.timed_out");
 
@@ -38,7 +41,7 @@ class EventStreamIT extends ExecutionTestSupport {
   @Test
   void aQuietStreamGetsKeepAliveCommentsThatAreNotEvents() {
     String tenant = newTenant();
-    String token = napper(tenant);
+    String token = napper(tenant, LONG_NAP);
     JsonNode run = start(token, "{\"agent\":\"napper\",\"input\":\"go\"}");
 
     try (SseStream stream = openEvents(token, run, "", Map.of())) {
@@ -46,7 +49,7 @@ class EventStreamIT extends ExecutionTestSupport {
       while (!event.name().equals("tool.started")) {
         event = stream.next(WAIT);
       }
-      // The tool sleeps 1.5 s: well over the 300 ms keep-alive, with no event meanwhile.
+      // The tool sleeps 5 s: well over the 300 ms keep-alive, with no event meanwhile.
       await("a keep-alive comment while the tool sleeps")
           .atMost(WAIT)
           .until(() -> !stream.comments().isEmpty());
@@ -64,7 +67,7 @@ class EventStreamIT extends ExecutionTestSupport {
   @Test
   void eventsArriveWhileTheRunRunsNumberedWithoutGapsAndTheStreamEndsAfterTheTerminalOne() {
     String tenant = newTenant();
-    String token = napper(tenant);
+    String token = napper(tenant, LONG_NAP);
     JsonNode run = start(token, "{\"agent\":\"napper\",\"input\":\"go\"}");
 
     try (SseStream stream = openEvents(token, run, "", Map.of())) {
@@ -111,7 +114,7 @@ class EventStreamIT extends ExecutionTestSupport {
   @Test
   void reconnectingWithLastEventIdReplaysExactlyTheEventsAfterIt() {
     String tenant = newTenant();
-    String token = napper(tenant);
+    String token = napper(tenant, LONG_NAP);
     JsonNode run = start(token, "{\"agent\":\"napper\",\"input\":\"go\"}");
 
     List<SseEvent> seen = new ArrayList<>();
@@ -192,6 +195,12 @@ class EventStreamIT extends ExecutionTestSupport {
   /** Registers an agent that naps 1.5 s in a tool, then answers "rested"; returns a token. */
   private String napper(String tenant) {
     registry.activeNapper(tenant);
+    return operator(tenant);
+  }
+
+  /** As {@link #napper(String)}, with a nap of {@code nap}. */
+  private String napper(String tenant, Duration nap) {
+    registry.activeNapper(tenant, nap);
     return operator(tenant);
   }
 

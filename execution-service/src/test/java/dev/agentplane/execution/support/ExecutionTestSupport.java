@@ -4,11 +4,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.contracts.Topics;
+import dev.agentplane.execution.registry.AgentResolutions;
+import dev.agentplane.execution.registry.ResolutionCacheSettings;
 import dev.agentplane.testkit.RealInfrastructure;
 import dev.agentplane.testkit.ServiceApi;
 import dev.agentplane.testkit.SseStream;
 import dev.agentplane.testkit.TestKafka;
 import dev.agentplane.testkit.TestTokens;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import jakarta.inject.Inject;
@@ -31,6 +34,9 @@ import java.util.UUID;
 public abstract class ExecutionTestSupport implements RealInfrastructure {
 
   protected static final Set<String> TERMINAL = RunClient.TERMINAL;
+
+  private static final Duration EVENTS_APPLIED_WITHIN = Duration.ofSeconds(20);
+  private static final Duration DRAFT_AGAIN_AFTER = Duration.ofSeconds(1);
 
   protected final TestTokens tokens = TestTokens.standard();
   protected final RegistryFixture registry = new RegistryFixture();
@@ -157,6 +163,68 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
       cursor = body.path("nextCursor").asText();
     }
     throw new AssertionError("GET /v1/runs?" + query + " never reached its last page");
+  }
+
+  /**
+   * Waits until this instance has applied every registry lifecycle event enqueued so far, so that
+   * none of them is yet to drop an answer intake remembers, and every later one is heard (its
+   * listener starts from the newest offset once assigned, missing what came before).
+   *
+   * <p>The registry publishes its outbox in order, onto the topic's one partition, and this
+   * instance applies the events in that order: once it applied an event of a tenant created now, it
+   * applied all earlier ones. That shows as a run of the new tenant's agent asking the registry
+   * after one was resolved from memory, sooner than the answer could have lapsed. Drafts of the
+   * agent bring such events until one is seen. Needs intake's memory of the registry's answers on.
+   */
+  protected void awaitLifecycleEventsApplied() {
+    String tenant = newTenant();
+    UUID agent = registry.activeAgent(tenant, "greeter", AgentSpecs.answering("hello"));
+    String token = operator(tenant);
+    long ttl = context.getBean(ResolutionCacheSettings.class).ttl().toNanos();
+    long deadline = System.nanoTime() + EVENTS_APPLIED_WITHIN.toNanos();
+    // When the run whose answer is kept started: the answer lapses a ttl after that at the soonest.
+    long keptSince = 0;
+    boolean remembered = false;
+    long draftedAt = 0;
+    boolean drafted = false;
+    while (System.nanoTime() - deadline < 0) {
+      long started = System.nanoTime();
+      double askedBefore = agentResolutions("asked");
+      double rememberedBefore = agentResolutions("remembered");
+      awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+      boolean asked = agentResolutions("asked") > askedBefore;
+      boolean fromMemory = agentResolutions("remembered") > rememberedBefore;
+      if (fromMemory && !asked) {
+        remembered = true;
+        if (!drafted || System.nanoTime() - draftedAt > DRAFT_AGAIN_AFTER.toNanos()) {
+          registry.newAgentDraft(tenant, agent, AgentSpecs.answering("hello"));
+          draftedAt = System.nanoTime();
+          drafted = true;
+        }
+      } else if (asked && !fromMemory) {
+        if (remembered && System.nanoTime() - keptSince < ttl) {
+          return;
+        }
+        keptSince = started;
+        remembered = false;
+      } else {
+        // Another intake counted meanwhile: what this run's was is not known.
+        remembered = false;
+      }
+    }
+    throw new AssertionError(
+        "No lifecycle event of tenant " + tenant + " was applied within " + EVENTS_APPLIED_WITHIN);
+  }
+
+  /** Intake's agent resolutions so far with this {@code answer} tag. */
+  private double agentResolutions(String answer) {
+    var counter =
+        context
+            .getBean(MeterRegistry.class)
+            .find(AgentResolutions.METRIC)
+            .tag("answer", answer)
+            .counter();
+    return counter == null ? 0 : counter.count();
   }
 
   /** The ids of {@link #listAll}, in order. */

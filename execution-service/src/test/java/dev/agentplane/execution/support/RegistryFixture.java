@@ -60,8 +60,13 @@ public final class RegistryFixture {
    * "rested": a run that stays running long enough to watch.
    */
   public void activeNapper(String tenant) {
+    activeNapper(tenant, Duration.ofMillis(1500));
+  }
+
+  /** A {@code napper} that naps {@code nap}: for tests that do more while one runs. */
+  public void activeNapper(String tenant, Duration nap) {
     activeTool(tenant, "sleep", ToolSpecs.sleep());
-    activeAgent(tenant, "napper", AgentSpecs.sleepingThenAnswering(1500, "rested"));
+    activeAgent(tenant, "napper", AgentSpecs.sleepingThenAnswering(nap.toMillis(), "rested"));
   }
 
   /** Creates an agent whose version 1 stays a draft; returns its id. */

@@ -333,8 +333,9 @@ class HttpToolIT {
     caller.interrupt();
 
     assertThat(callEnded.await(5, TimeUnit.SECONDS)).isTrue();
+    // Far short of the call's 30 s timeout, with room for a stall of a loaded machine.
     assertThat(Duration.ofNanos(System.nanoTime() - interruptedAt))
-        .isLessThan(Duration.ofSeconds(1));
+        .isLessThan(Duration.ofSeconds(3));
     assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
     assertThat(exchangeClosed.await(5, TimeUnit.SECONDS)).isTrue();
   }
