@@ -49,7 +49,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PlatformLogsOnFailure.class)
 class CrashSuiteIT {
 
-  /** A restart takes 10–30 s on a busy machine; a takeover needs the 3 s lease to lapse too. */
+  /** A restart takes 10–30 s on a busy machine; a takeover needs the 6 s lease to lapse too. */
   private static final Duration WITHIN = Duration.ofSeconds(90);
 
   /** A call through the gateway takes some 10–50 ms here; a kill lands somewhere in it. */

@@ -38,8 +38,10 @@ import java.util.function.BiConsumer;
  *       range and metadata address stays refused, which the attack suite checks.
  *   <li>The services resolve names from a hosts file of the suite's ({@code jdk.net.hosts.file}):
  *       {@link #LOOPBACK_ALIAS} resolves to 127.0.0.1, a name an attacker controls.
- *   <li>Execution leases last 3 s (default 30 s), so a run whose worker was killed is taken over
- *       within seconds.
+ *   <li>Execution leases last 6 s (default 30 s), so a run whose worker was killed is taken over
+ *       within seconds, yet a live worker stalled for a few seconds on a loaded machine keeps its
+ *       runs (renewed every second): a takeover would repeat a step that the exact counts of model
+ *       and tool calls here would see.
  *   <li>The standard rate-limit tier is wide (pollers of many tests share principals), and one
  *       tenant, {@link #meteredTenant()}, is on a narrow tier for the burst test.
  * </ul>
@@ -130,7 +132,7 @@ public final class Platform {
         ServiceProcess.launch(
             ServiceSpec.execution(
                     "execution", databaseOf.get("execution"), registry.uri(), approval.uri())
-                .env("AGENTPLANE_EXECUTION_WORKERS_LEASE_DURATION", "3s")
+                .env("AGENTPLANE_EXECUTION_WORKERS_LEASE_DURATION", "6s")
                 .env("AGENTPLANE_EXECUTION_WORKERS_RENEW_EVERY", "1s")
                 .env("AGENTPLANE_EXECUTION_WORKERS_SWEEP_EVERY", "1s")
                 .env("AGENTPLANE_EXECUTION_WORKERS_UNCLAIMED_AFTER", "3s")

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.agentplane.testkit.FreePorts;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,10 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +48,7 @@ class DevStackSmokeIT {
 
   @Test
   void upStartsEveryServiceHealthyAndStoppingItLeavesNothingRunning() throws Exception {
-    List<Integer> ports = freePorts(6);
+    List<Integer> ports = FreePorts.belowEphemeralRange(6);
     int gateway = ports.get(0);
     int registry = ports.get(1);
     int execution = ports.get(2);
@@ -130,7 +127,7 @@ class DevStackSmokeIT {
 
   @Test
   void aPortInUseIsReportedByNameAndNumberAndNothingIsStarted() throws Exception {
-    List<Integer> ports = freePorts(5);
+    List<Integer> ports = FreePorts.belowEphemeralRange(5);
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(0));
       launcher =
@@ -180,23 +177,5 @@ class DevStackSmokeIT {
   private static int postgresPort(Path dataDirectory) throws IOException {
     return Integer.parseInt(
         Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(3).trim());
-  }
-
-  private static List<Integer> freePorts(int count) throws IOException {
-    // Held open together so that no two are the same.
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      Set<Integer> ports = new HashSet<>();
-      while (ports.size() < count) {
-        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        sockets.add(socket);
-        ports.add(socket.getLocalPort());
-      }
-      return List.copyOf(ports);
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
   }
 }

@@ -5,10 +5,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Ports for the processes tests start, which must keep them across restarts. */
-final class FreePorts {
+public final class FreePorts {
 
   private FreePorts() {}
 
@@ -20,7 +23,7 @@ final class FreePorts {
    * could find it taken too. Below the range only another explicit choice can collide, which the
    * bind check catches.
    */
-  static int belowEphemeralRange() throws IOException {
+  public static int belowEphemeralRange() throws IOException {
     int ephemeralLow = ephemeralRangeStart();
     int low = 10_000;
     int high = Math.max(low + 1_000, ephemeralLow) - 1;
@@ -35,6 +38,15 @@ final class FreePorts {
       }
     }
     throw new IOException("No free port between " + low + " and " + high);
+  }
+
+  /** {@code count} different ports, each as {@link #belowEphemeralRange()} chooses it. */
+  public static List<Integer> belowEphemeralRange(int count) throws IOException {
+    Set<Integer> ports = new LinkedHashSet<>();
+    while (ports.size() < count) {
+      ports.add(belowEphemeralRange());
+    }
+    return List.copyOf(ports);
   }
 
   /** The first port of {@code net.ipv4.ip_local_port_range} (Linux), else IANA's 49152. */
