@@ -3,17 +3,12 @@ package dev.agentplane.kit.tenancy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.agentplane.testkit.RealInfrastructure;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -25,30 +20,21 @@ import org.junit.jupiter.api.TestInstance;
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TenantFairConnectionsIT implements RealInfrastructure {
+class TenantFairConnectionsIT extends SmallFairPoolTestSupport {
 
-  private static final int POOL = 2;
   // Long: the first caller waits from when it lines up until its turn, and lining up the five after
   // it takes a poll of Awaitility's each, which on a loaded machine can outlast a second.
   private static final long PATIENCE_MILLIS = 30_000;
 
-  @Inject DataSource dataSource;
-
   @Override
-  public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
-    properties.put("datasources.default.maximum-pool-size", String.valueOf(POOL));
-    properties.put("datasources.default.minimum-idle", String.valueOf(POOL));
-    properties.put("datasources.default.connection-timeout", String.valueOf(PATIENCE_MILLIS));
-    // Every connection open to tenants here; what is kept for shared work is unit-tested.
-    properties.put("agentplane.db.reserved-for-shared-work", "0");
-    return properties;
+  long patienceMillis() {
+    return PATIENCE_MILLIS;
   }
 
   @Test
   void withThePoolTakenAQuietTenantsCallerIsServedAfterOneOfTheNoisyTenantsNotAfterAll()
       throws Exception {
-    TenantBoundDataSource fair = dataSource.unwrap(TenantBoundDataSource.class);
+    TenantBoundDataSource fair = fair();
     Connection held = TenantScope.call("noisy", this::open);
     Connection stillHeld = TenantScope.call("noisy", this::open);
     List<String> served = new CopyOnWriteArrayList<>();
@@ -87,13 +73,5 @@ class TenantFairConnectionsIT implements RealInfrastructure {
                         throw new IllegalStateException(e);
                       }
                     }));
-  }
-
-  private Connection open() {
-    try {
-      return dataSource.unwrap(TenantBoundDataSource.class).getConnection();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

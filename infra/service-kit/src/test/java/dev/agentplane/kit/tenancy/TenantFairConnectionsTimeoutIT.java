@@ -3,16 +3,10 @@ package dev.agentplane.kit.tenancy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.agentplane.testkit.RealInfrastructure;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.util.HashMap;
-import java.util.Map;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -24,27 +18,18 @@ import org.junit.jupiter.api.TestInstance;
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TenantFairConnectionsTimeoutIT implements RealInfrastructure {
+class TenantFairConnectionsTimeoutIT extends SmallFairPoolTestSupport {
 
-  private static final int POOL = 2;
   private static final long PATIENCE_MILLIS = 1000;
 
-  @Inject DataSource dataSource;
-
   @Override
-  public Map<String, String> getProperties() {
-    Map<String, String> properties = new HashMap<>(RealInfrastructure.super.getProperties());
-    properties.put("datasources.default.maximum-pool-size", String.valueOf(POOL));
-    properties.put("datasources.default.minimum-idle", String.valueOf(POOL));
-    properties.put("datasources.default.connection-timeout", String.valueOf(PATIENCE_MILLIS));
-    // Every connection open to tenants here; what is kept for shared work is unit-tested.
-    properties.put("agentplane.db.reserved-for-shared-work", "0");
-    return properties;
+  long patienceMillis() {
+    return PATIENCE_MILLIS;
   }
 
   @Test
   void aCallerOutOfPatienceGetsTheTimeoutAndLeavesNoTurnBehind() throws Exception {
-    TenantBoundDataSource fair = dataSource.unwrap(TenantBoundDataSource.class);
+    TenantBoundDataSource fair = fair();
     Connection first = TenantScope.call("noisy", this::open);
     Connection second = TenantScope.call("noisy", this::open);
 
@@ -61,14 +46,6 @@ class TenantFairConnectionsTimeoutIT implements RealInfrastructure {
     try (Connection again = TenantScope.call("late", this::open);
         ResultSet one = again.createStatement().executeQuery("SELECT 1")) {
       assertThat(one.next()).isTrue();
-    }
-  }
-
-  private Connection open() {
-    try {
-      return dataSource.unwrap(TenantBoundDataSource.class).getConnection();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
     }
   }
 }
