@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestInstance;
 class JwksKeyRetirementIT {
 
   private static final Duration CACHE_TTL = Duration.ofSeconds(2);
-  // The TTL, then a request that finds the cache expired: timed here, around polls through the
+  // The TTL, then a request that finds the cache expired; the await's bound, timed here, around
+  // polls through the
   // gateway, which a loaded machine can hold up for seconds.
   private static final Duration WITHDRAWAL_NOTICED_WITHIN = CACHE_TTL.plusSeconds(5);
 
@@ -68,14 +69,11 @@ class JwksKeyRetirementIT {
     assertThat(gateway.get("/v1/agents/retiring", token).statusCode()).isEqualTo(200);
 
     identityProvider.withdraw(retiring);
-    long withdrawnAt = System.nanoTime();
 
     await()
         .atMost(WITHDRAWAL_NOTICED_WITHIN)
         .pollInterval(Duration.ofMillis(100))
         .until(() -> gateway.get("/v1/agents/retired", token).statusCode() == 401);
-    assertThat(Duration.ofNanos(System.nanoTime() - withdrawnAt))
-        .isLessThan(WITHDRAWAL_NOTICED_WITHIN);
     int letThrough = registry.requestsTo("/v1/agents/retired").size();
     assertThat(gateway.get("/v1/agents/retired", token).statusCode()).isEqualTo(401);
     assertThat(registry.requestsTo("/v1/agents/retired")).hasSize(letThrough);

@@ -38,7 +38,8 @@ import org.junit.jupiter.api.TestInstance;
 class JwksRotationIT implements RealInfrastructure {
 
   private static final Duration CACHE_TTL = Duration.ofSeconds(2);
-  // The TTL, then a request that finds the cache expired: timed here, around a new connection per
+  // The TTL, then a request that finds the cache expired; the await's bound, timed here, around a
+  // new connection per
   // poll, which a loaded machine can hold up for seconds.
   private static final Duration WITHDRAWAL_NOTICED_WITHIN = CACHE_TTL.plusSeconds(5);
 
@@ -115,14 +116,11 @@ class JwksRotationIT implements RealInfrastructure {
     assertThat(statusWith(rotating, token)).as("now from memory").isEqualTo(404);
 
     identityProvider.withdraw(retiring);
-    long withdrawnAt = System.nanoTime();
 
     await("the withdrawn key to be refused")
         .atMost(WITHDRAWAL_NOTICED_WITHIN)
         .pollInterval(Duration.ofMillis(100))
         .until(() -> statusWith(rotating, token) == 401);
-    assertThat(Duration.ofNanos(System.nanoTime() - withdrawnAt))
-        .isLessThan(WITHDRAWAL_NOTICED_WITHIN);
     assertThat(statusWith(rotating, token)).as("and stays refused").isEqualTo(401);
     assertThat(statusWith(rotating, signedBy(original)))
         .as("the keys still published keep working")
