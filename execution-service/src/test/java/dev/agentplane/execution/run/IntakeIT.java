@@ -227,7 +227,7 @@ class IntakeIT extends ExecutionTestSupport {
   void productionRunsNeedTheOperatorOrAdminRole() {
     String tenant = newTenant();
     registry.activeAgent(tenant, "greeter", answering("hello"));
-    String body = "{\"agent\":\"greeter\",\"input\":{}}";
+    String body = GREETER_RUN;
 
     for (String role : new String[] {"builder", "viewer", "approver"}) {
       Reply refused = api().post("/v1/runs", tokens.user(tenant, "u-" + role, role), body);
@@ -275,8 +275,7 @@ class IntakeIT extends ExecutionTestSupport {
     JsonNode debug =
         awaitEnd(
             builder, start(builder, "{\"agent\":\"greeter\",\"input\":{},\"mode\":\"debug\"}"));
-    JsonNode production =
-        awaitEnd(operator, start(operator, "{\"agent\":\"greeter\",\"input\":{}}"));
+    JsonNode production = awaitEnd(operator, start(operator, GREETER_RUN));
 
     assertThat(debug.path("agent").path("version").asInt()).isEqualTo(2);
     assertThat(debug.path("output").asText()).isEqualTo("draft answer");

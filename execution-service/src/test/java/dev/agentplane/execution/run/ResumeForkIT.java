@@ -184,7 +184,7 @@ class ResumeForkIT extends ExecutionTestSupport {
     assertThat(api().post(pathOf(napping) + "/cancel", token, "").status()).isEqualTo(202);
     assertThat(awaitEnd(token, napping).path("status").asText()).isEqualTo("cancelled");
     assertNotResumable(token, napping, "cancelled");
-    JsonNode greeted = awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
+    JsonNode greeted = awaitEnd(token, start(token, GREETER_RUN));
     assertThat(greeted.path("status").asText()).isEqualTo("succeeded");
     assertNotResumable(token, greeted, "succeeded");
 
@@ -405,8 +405,7 @@ class ResumeForkIT extends ExecutionTestSupport {
     JsonNode debugRun =
         awaitEnd(
             builder, start(builder, "{\"agent\":\"greeter\",\"input\":{},\"mode\":\"debug\"}"));
-    JsonNode productionRun =
-        awaitEnd(operator(tenant), start(operator(tenant), "{\"agent\":\"greeter\",\"input\":{}}"));
+    JsonNode productionRun = awaitEnd(operator(tenant), start(operator(tenant), GREETER_RUN));
     String body = "{\"fromSeq\":1}";
 
     Map<String, Integer> refusals =

@@ -47,7 +47,7 @@ class RunAccessIT extends ExecutionTestSupport {
     String tenant = newTenant();
     registry.activeAgent(tenant, "greeter", answering("hello"));
     String owner = operator(tenant);
-    JsonNode run = awaitEnd(owner, start(owner, "{\"agent\":\"greeter\",\"input\":{}}"));
+    JsonNode run = awaitEnd(owner, start(owner, GREETER_RUN));
     String id = run.path("id").asText();
     String stranger = tokens.user(newTenant(), "an-admin", "admin");
     String nobody = UUID.randomUUID().toString();
@@ -131,7 +131,7 @@ class RunAccessIT extends ExecutionTestSupport {
     String operator = operator(tenant);
     String builder = tokens.user(tenant, "the-builder", "builder");
     String viewer = tokens.user(tenant, "the-viewer", "viewer");
-    JsonNode operatorsRun = start(operator, "{\"agent\":\"greeter\",\"input\":{}}");
+    JsonNode operatorsRun = start(operator, GREETER_RUN);
     JsonNode buildersRun =
         start(builder, "{\"agent\":\"greeter\",\"input\":{},\"mode\":\"debug\"}");
     String operatorsPath = "/v1/runs/" + operatorsRun.path("id").asText();

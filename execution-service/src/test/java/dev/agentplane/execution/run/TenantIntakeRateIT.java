@@ -115,11 +115,6 @@ class TenantIntakeRateIT extends ExecutionTestSupport {
 
   private Reply start(String token, int waitSeconds) {
     return api()
-        .send(
-            "POST",
-            "/v1/runs",
-            token,
-            "{\"agent\":\"greeter\",\"input\":{}}",
-            Map.of("Prefer", "wait=" + waitSeconds));
+        .send("POST", "/v1/runs", token, GREETER_RUN, Map.of("Prefer", "wait=" + waitSeconds));
   }
 }

@@ -84,8 +84,7 @@ class TenantQuotasIT extends ExecutionTestSupport {
     assertThat(refused.header("Retry-After")).contains("7");
     assertThat(listedIds(busyToken, "limit=100")).hasSize(4);
 
-    JsonNode quietRun =
-        awaitEnd(quietToken, start(quietToken, "{\"agent\":\"greeter\",\"input\":{}}"));
+    JsonNode quietRun = awaitEnd(quietToken, start(quietToken, GREETER_RUN));
     assertThat(quietRun.path("status").asText()).isEqualTo("succeeded");
     assertThat(runs().get(busyToken, path(accepted.get(3))).path("status").asText())
         .as("the quiet tenant's run ended while the busy tenant's last run still queued")

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentplane.execution.support.ExecutionTestSupport;
+import dev.agentplane.execution.support.RegistryFixture;
 import dev.agentplane.testkit.SseStream;
 import dev.agentplane.testkit.SseStream.SseEvent;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -194,8 +195,7 @@ class EventStreamIT extends ExecutionTestSupport {
 
   /** Registers an agent that naps 1.5 s in a tool, then answers "rested"; returns a token. */
   private String napper(String tenant) {
-    registry.activeNapper(tenant);
-    return operator(tenant);
+    return napper(tenant, RegistryFixture.NAPPER_NAP);
   }
 
   /** As {@link #napper(String)}, with a nap of {@code nap}. */

@@ -35,6 +35,9 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
 
   protected static final Set<String> TERMINAL = RunClient.TERMINAL;
 
+  /** The body of a request to start a run of {@code greeter}. */
+  protected static final String GREETER_RUN = "{\"agent\":\"greeter\",\"input\":{}}";
+
   private static final Duration EVENTS_APPLIED_WITHIN = Duration.ofSeconds(20);
   private static final Duration DRAFT_AGAIN_AFTER = Duration.ofSeconds(1);
 
@@ -185,21 +188,19 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
     // When the run whose answer is kept started: the answer lapses a ttl after that at the soonest.
     long keptSince = 0;
     boolean remembered = false;
-    long draftedAt = 0;
-    boolean drafted = false;
+    long nextDraftAt = System.nanoTime();
     while (System.nanoTime() - deadline < 0) {
       long started = System.nanoTime();
-      double askedBefore = agentResolutions("asked");
-      double rememberedBefore = agentResolutions("remembered");
-      awaitEnd(token, start(token, "{\"agent\":\"greeter\",\"input\":{}}"));
-      boolean asked = agentResolutions("asked") > askedBefore;
-      boolean fromMemory = agentResolutions("remembered") > rememberedBefore;
+      double askedBefore = resolutions("asked");
+      double rememberedBefore = resolutions("remembered");
+      awaitEnd(token, start(token, GREETER_RUN));
+      boolean asked = resolutions("asked") > askedBefore;
+      boolean fromMemory = resolutions("remembered") > rememberedBefore;
       if (fromMemory && !asked) {
         remembered = true;
-        if (!drafted || System.nanoTime() - draftedAt > DRAFT_AGAIN_AFTER.toNanos()) {
+        if (System.nanoTime() - nextDraftAt >= 0) {
           registry.newAgentDraft(tenant, agent, AgentSpecs.answering("hello"));
-          draftedAt = System.nanoTime();
-          drafted = true;
+          nextDraftAt = System.nanoTime() + DRAFT_AGAIN_AFTER.toNanos();
         }
       } else if (asked && !fromMemory) {
         if (remembered && System.nanoTime() - keptSince < ttl) {
@@ -216,8 +217,11 @@ public abstract class ExecutionTestSupport implements RealInfrastructure {
         "No lifecycle event of tenant " + tenant + " was applied within " + EVENTS_APPLIED_WITHIN);
   }
 
-  /** Intake's agent resolutions so far with this {@code answer} tag. */
-  private double agentResolutions(String answer) {
+  /**
+   * Intake's agent resolutions so far with this {@code answer} tag ({@link
+   * AgentResolutions#METRIC}).
+   */
+  protected double resolutions(String answer) {
     var counter =
         context
             .getBean(MeterRegistry.class)

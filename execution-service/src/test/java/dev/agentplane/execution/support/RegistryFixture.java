@@ -55,12 +55,15 @@ public final class RegistryFixture {
             .build());
   }
 
+  /** How long {@link #activeNapper(String)}'s napper naps. */
+  public static final Duration NAPPER_NAP = Duration.ofMillis(1500);
+
   /**
    * The builtin {@code sleep} tool and an agent {@code napper} that naps 1.5 s in it, then answers
    * "rested": a run that stays running long enough to watch.
    */
   public void activeNapper(String tenant) {
-    activeNapper(tenant, Duration.ofMillis(1500));
+    activeNapper(tenant, NAPPER_NAP);
   }
 
   /** A {@code napper} that naps {@code nap}: for tests that do more while one runs. */
